@@ -1,0 +1,106 @@
+/* ext4, xfs and btrfs on loop devices over sparse files. */
+#include "scratchfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+static const struct fs_recipe {
+	const char *type;
+	unsigned long long size;
+	const char *mkfs[8];
+	const char *options;
+} recipes[] = {
+	{ "ext4", 512ULL << 20, { "mkfs.ext4", "-q", "-F", "-E", "nodiscard", NULL }, "" },
+	{ "xfs", 512ULL << 20, { "mkfs.xfs", "-q", "-f", "-K", NULL }, "" },
+	/* nodatasum: btrfs sends direct writes to checksummed files through the
+	 * page cache; without checksums they stay direct. */
+	{ "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "nodatasum" },
+};
+
+#define NFS_MAX (sizeof(recipes) / sizeof(recipes[0]))
+static struct scratchfs instances[NFS_MAX];
+
+static int make_fs(struct scratch *s, const struct fs_recipe *r, struct scratchfs *fs)
+{
+	char *argv[10], out[2048];
+	int fd, i;
+
+	snprintf(fs->type, sizeof(fs->type), "%s", r->type);
+	if (pathf(fs->image, sizeof(fs->image), "%s/%s.img", s->dir, r->type) < 0 ||
+	    pathf(fs->mnt, sizeof(fs->mnt), "%s/%s", s->dir, r->type) < 0) {
+		errf(fs->err, "scratch filesystem path");
+		return -1;
+	}
+	fd = open(fs->image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		errf(fs->err, "create %s", fs->image);
+		return -1;
+	}
+	if (ftruncate(fd, r->size) < 0) {
+		errf(fs->err, "ftruncate %s", fs->image);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (loop_attach(&fs->loop, fs->image, 1, fs->err) < 0)
+		return -1;
+	for (i = 0; r->mkfs[i]; i++)
+		argv[i] = (char *)r->mkfs[i];
+	argv[i++] = fs->loop.dev;
+	argv[i] = NULL;
+	if (run_cmd(argv, out, sizeof(out), fs->err) < 0)
+		goto out_loop;
+	if (mkdir_p(fs->mnt, fs->err) < 0)
+		goto out_loop;
+	if (mount(fs->loop.dev, fs->mnt, r->type, 0, r->options) < 0) {
+		errf(fs->err, "mount -t %s -o '%s' %s %s", r->type, r->options,
+		     fs->loop.dev, fs->mnt);
+		goto out_loop;
+	}
+	return 0;
+out_loop:
+	loop_detach(&fs->loop);
+	return -1;
+}
+
+struct scratchfs *scratchfs_get(struct scratch *s, const char *type, char *err)
+{
+	size_t i;
+
+	for (i = 0; i < NFS_MAX; i++) {
+		struct scratchfs *fs = &instances[i];
+
+		if (strcmp(recipes[i].type, type))
+			continue;
+		if (fs->state == 0)
+			fs->state = make_fs(s, &recipes[i], fs) == 0 ? 1 : -1;
+		if (fs->state == 1)
+			return fs;
+		snprintf(err, ERRLEN, "%s", fs->err);
+		return NULL;
+	}
+	errno = 0;
+	errf(err, "no recipe for a %s scratch filesystem", type);
+	return NULL;
+}
+
+void scratchfs_put_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < NFS_MAX; i++) {
+		struct scratchfs *fs = &instances[i];
+
+		if (fs->state == 1) {
+			if (umount2(fs->mnt, 0) < 0)
+				umount2(fs->mnt, MNT_DETACH);
+			loop_detach(&fs->loop);
+			unlink(fs->image);
+		}
+		memset(fs, 0, sizeof(*fs));
+	}
+}

@@ -1,0 +1,26 @@
+#ifndef IOVBED_SCRATCHFS_H
+#define IOVBED_SCRATCHFS_H
+
+#include <limits.h>
+#include "loop.h"
+#include "scratch.h"
+
+/*
+ * A filesystem the test bed makes for itself: a sparse file in the
+ * scratch directory, a loop device over it, mkfs, mount. Targets and
+ * buffer kinds that need the same filesystem type share one instance.
+ */
+struct scratchfs {
+	char type[16];
+	char mnt[PATH_MAX];
+	char image[PATH_MAX];
+	struct loopdev loop;
+	int state;		/* 0 none, 1 mounted, -1 broken */
+	char err[ERRLEN];
+};
+
+/* The mounted filesystem of this type, made on first use. NULL with err. */
+struct scratchfs *scratchfs_get(struct scratch *s, const char *type, char *err);
+void scratchfs_put_all(void);
+
+#endif

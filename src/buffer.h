@@ -1,0 +1,60 @@
+#ifndef IOVBED_BUFFER_H
+#define IOVBED_BUFFER_H
+
+#include <limits.h>
+#include "iovbed.h"
+#include "target.h"
+#include "util.h"
+
+/*
+ * User memory for one case. The mapping starts with a FOLIO_PMD lead area
+ * (it holds the guard before the buffer), then `base`, PMD-aligned; the IO
+ * buffer is at base + bufoff.
+ */
+struct buffer {
+	const struct buffer_ops *ops;
+	void *map;
+	size_t maplen;
+	char *base;
+	char *io;
+	size_t len;
+	int fd;			/* backing file of shared kinds, else -1 */
+	char path[PATH_MAX];
+};
+
+enum buffer_backing {
+	BACKING_ANON,		/* private anonymous memory */
+	BACKING_MEMFD,		/* shmem: dirty pages have no writeback */
+	BACKING_FILE,		/* MAP_SHARED page cache of a disk filesystem */
+};
+
+struct buffer_ops {
+	const char *name;
+	const char *desc;
+	enum buffer_backing backing;
+	/* The kernel refuses long-term pins (io_uring registration) of these
+	 * pages: MAP_SHARED pages of a disk filesystem (6.5+: GUP; before: io_uring). */
+	int longterm_refused;
+	int needs_hugetlb;	/* hugetlb pages reserved for the run */
+	const char *fs;		/* scratch filesystem holding the file, or NULL */
+	/* Map maplen bytes (PMD-aligned) into b->map. SETUP_READY, SKIP, BROKEN. */
+	enum setup_state (*alloc)(struct buffer *b, struct bed *bed, char *why);
+	/* After the buffer is touched: is it what it claims (THP really huge)? */
+	enum setup_state (*confirm)(struct buffer *b, char *why);
+	void (*release)(struct buffer *b);
+};
+
+extern const struct buffer_ops *const buffer_table[];
+extern const size_t buffer_count;
+
+extern const struct buffer_ops buf_anon, buf_thp, buf_hugetlb;
+extern const struct buffer_ops buf_shm_ext4, buf_shm_xfs, buf_memfd;
+
+/* Map a buffer for an IO of len at bufoff; guard space on both sides. */
+enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops, size_t len,
+			    size_t bufoff, struct bed *bed, char *why);
+void buffer_put(struct buffer *b);
+/* mmap len bytes aligned to FOLIO_PMD. */
+void *map_aligned(size_t len, int prot, int flags, int fd, char *why);
+
+#endif

@@ -1,0 +1,55 @@
+#ifndef IOVBED_ENGINE_H
+#define IOVBED_ENGINE_H
+
+#include <sys/uio.h>
+#include "iovbed.h"
+#include "util.h"
+#include "vmstat.h"
+
+/* One IO an engine issues. */
+struct io_req {
+	int fd;
+	enum dir dir;
+	void *buf;
+	size_t len;
+	off_t off;
+	unsigned align;		/* segment lengths are multiples of this */
+	/* Engines that register buffers take pin snapshots at these points. */
+	const struct vmstat_src *vs;
+	struct pin_snap registered, completed;
+	int refused;		/* registration refused with this errno */
+	char err[ERRLEN];	/* what failed: the call, on what, errno */
+};
+
+struct engine_ops {
+	const char *name;
+	const char *desc;
+	int min_segs;		/* vector engines need 2+ segments */
+	int max_segs;
+	int registers;		/* pins the buffer at registration, not per IO */
+	/* The flavour this engine builds on kernel v. */
+	enum flavour (*flavour)(const struct kver *v);
+	/* Can this kernel do it at all? 0, or -1 with the reason (a SKIP). */
+	int (*probe)(char *why);
+	/* Do the IO: bytes transferred, or -1 with rq->err. */
+	ssize_t (*run)(struct io_req *rq);
+};
+
+extern const struct engine_ops *const engine_table[];
+extern const size_t engine_count;
+
+extern const struct engine_ops engine_sync, engine_vector, engine_vector1;
+extern const struct engine_ops engine_uring, engine_uring_vec, engine_uring_fixed;
+extern const struct engine_ops engine_aio, engine_aio_vec;
+
+#define MAX_SEGS 4
+/* Split [buf, buf + len) into n contiguous segments of align multiples. */
+int iov_split(void *buf, size_t len, unsigned align, int max_segs, struct iovec *iov);
+/* preadv/pwritev with up to max_segs segments (vector, vector1). */
+ssize_t vector_run_segs(struct io_req *rq, int max_segs);
+
+/* Probes shared by the io_uring and libaio engines. */
+int uring_probe(char *why);
+int aio_probe(char *why);
+
+#endif

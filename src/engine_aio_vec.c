@@ -1,0 +1,31 @@
+/* aio-vec: libaio IOCB_CMD_PREADV/PWRITEV with 2 to 4 segments, an ITER_IOVEC. */
+#include "aio.h"
+
+static enum flavour aio_vec_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_IOVEC;
+}
+
+static ssize_t aio_vec_run(struct io_req *rq)
+{
+	struct iovec iov[MAX_SEGS];
+	int n = iov_split(rq->buf, rq->len, rq->align, MAX_SEGS, iov);
+	struct iocb cb;
+
+	if (rq->dir == DIR_READ)
+		io_prep_preadv(&cb, rq->fd, iov, n, rq->off);
+	else
+		io_prep_pwritev(&cb, rq->fd, iov, n, rq->off);
+	return aio_complete(&cb, rq, rq->dir == DIR_READ ? "IOCB_CMD_PREADV" : "IOCB_CMD_PWRITEV");
+}
+
+const struct engine_ops engine_aio_vec = {
+	.name = "aio-vec",
+	.desc = "libaio PREADV/PWRITEV, 2-4 segments",
+	.min_segs = 2,
+	.max_segs = MAX_SEGS,
+	.probe = aio_probe,
+	.flavour = aio_vec_flavour,
+	.run = aio_vec_run,
+};

@@ -1,0 +1,58 @@
+/* uring-fixed: READ_FIXED/WRITE_FIXED on a registered buffer, an ITER_BVEC.
+ * The pages are pinned (FOLL_PIN | FOLL_LONGTERM) at registration and
+ * released at unregistration; the IO itself pins nothing. */
+#include "uring.h"
+
+#include <errno.h>
+
+static enum flavour uring_fixed_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_BVEC;
+}
+
+static ssize_t uring_fixed_run(struct io_req *rq)
+{
+	struct iovec iov = { rq->buf, rq->len };
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	ssize_t ret = -1;
+	int r;
+
+	if (uring_ring(&ring, rq) < 0)
+		return -1;
+	r = io_uring_register_buffers(&ring, &iov, 1);
+	if (r < 0) {
+		rq->refused = -r;
+		errno = -r;
+		errf(rq->err, "io_uring_register_buffers(%zu bytes)", rq->len);
+		goto out_exit;
+	}
+	if (rq->vs && pin_read(rq->vs, &rq->registered, rq->err) < 0)
+		goto out_unregister;
+	sqe = io_uring_get_sqe(&ring);
+	if (rq->dir == DIR_READ)
+		io_uring_prep_read_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, 0);
+	else
+		io_uring_prep_write_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, 0);
+	ret = uring_complete(&ring, rq, rq->dir == DIR_READ ? "IORING_OP_READ_FIXED"
+			     : "IORING_OP_WRITE_FIXED");
+	if (rq->vs && pin_read(rq->vs, &rq->completed, ret < 0 ? NULL : rq->err) < 0)
+		ret = -1;
+out_unregister:
+	io_uring_unregister_buffers(&ring);
+out_exit:
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+const struct engine_ops engine_uring_fixed = {
+	.name = "uring-fixed",
+	.desc = "io_uring READ_FIXED/WRITE_FIXED, registered buffer",
+	.min_segs = 1,
+	.max_segs = 1,
+	.registers = 1,
+	.probe = uring_probe,
+	.flavour = uring_fixed_flavour,
+	.run = uring_fixed_run,
+};

@@ -1,0 +1,38 @@
+/* uring-vec: IORING_OP_READV/WRITEV with 2 to 4 segments, an ITER_IOVEC. */
+#include "uring.h"
+
+static enum flavour uring_vec_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_IOVEC;
+}
+
+static ssize_t uring_vec_run(struct io_req *rq)
+{
+	struct iovec iov[MAX_SEGS];
+	int n = iov_split(rq->buf, rq->len, rq->align, MAX_SEGS, iov);
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	ssize_t ret;
+
+	if (uring_ring(&ring, rq) < 0)
+		return -1;
+	sqe = io_uring_get_sqe(&ring);
+	if (rq->dir == DIR_READ)
+		io_uring_prep_readv(sqe, rq->fd, iov, n, rq->off);
+	else
+		io_uring_prep_writev(sqe, rq->fd, iov, n, rq->off);
+	ret = uring_complete(&ring, rq, rq->dir == DIR_READ ? "IORING_OP_READV" : "IORING_OP_WRITEV");
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+const struct engine_ops engine_uring_vec = {
+	.name = "uring-vec",
+	.desc = "io_uring READV/WRITEV, 2-4 segments",
+	.min_segs = 2,
+	.max_segs = MAX_SEGS,
+	.probe = uring_probe,
+	.flavour = uring_vec_flavour,
+	.run = uring_vec_run,
+};

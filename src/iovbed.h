@@ -1,0 +1,43 @@
+/* iovbed: the case model shared by every part of the test bed. */
+#ifndef IOVBED_H
+#define IOVBED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "kver.h"
+
+#define KiB 1024UL
+#define MiB (1024UL * 1024)
+#define FOLIO_PMD (2 * MiB)	/* the folio size THP and hugetlb give on x86-64 */
+#define GUARD_LEN 4096		/* guard bytes before and after every IO buffer */
+
+/* The iov_iter flavours, in the kernel's words. */
+enum flavour {
+	ITER_UBUF, ITER_IOVEC, ITER_BVEC, ITER_KVEC, ITER_PIPE,
+	ITER_XARRAY, ITER_FOLIOQ, ITER_DISCARD, ITER_NONE,
+};
+const char *flavour_name(enum flavour f);
+
+enum dir { DIR_READ, DIR_WRITE };
+
+/* The four outcomes of a case (LTP's TPASS/TFAIL/TCONF/TBROK). */
+enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP, OUT_BROKEN };
+
+/* The kernel code a target's direct IO goes through: decides pin expectations. */
+enum path_class {
+	PATH_BLOCK,	/* block/fops.c direct IO on a block device */
+	PATH_IOMAP,	/* iomap_dio_rw: ext4, xfs, btrfs */
+	PATH_FUSE,	/* fs/fuse direct_io */
+	PATH_NFS,	/* fs/nfs/direct.c */
+	PATH_COPY,	/* accepts O_DIRECT but copies (tmpfs): never pins */
+};
+
+/* One size/offset point: IO of `size` bytes at `bufoff` bytes into a
+ * PMD-aligned buffer base; offsets near FOLIO_PMD straddle a folio boundary. */
+struct variant {
+	size_t size;
+	size_t bufoff;
+};
+
+#endif

@@ -1,0 +1,114 @@
+/* Kernel log check: no warnings, BUGs, bad pages or filesystem errors. */
+#include "kmsg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int kmsg_open(struct kmsg *k, const char *path, char *err)
+{
+	k->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd < 0) {
+		errf(err, "open %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+void kmsg_close(struct kmsg *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+}
+
+void kmsg_mark(struct kmsg *k)
+{
+	/* /dev/kmsg seeks to the end of the log; a regular file (tests) too. */
+	lseek(k->fd, 0, SEEK_END);
+}
+
+static const char *const bad_words[] = {
+	"WARNING:", "BUG:", "BUG ", "Oops", "bad page", "Bad page",
+	"general protection fault", "kernel BUG", "Call Trace:",
+	"UBSAN:", "KASAN:", "KFENCE:", "list_add corruption", "list_del corruption",
+	"page dumped because", "EXT4-fs error", "EXT4-fs warning",
+	"BTRFS error", "BTRFS critical", "Corruption", "metadata I/O error",
+	"I/O error", "Buffer I/O error", "does not have buffers attached",
+	"csum failed", "hung_task", "blocked for more than", "soft lockup",
+	"rcu_sched detected stall", "rcu: INFO",
+};
+
+int kmsg_line_bad(const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_words) / sizeof(bad_words[0]); i++)
+		if (strstr(msg, bad_words[i]))
+			return 1;
+	return 0;
+}
+
+/* One record: "prio,seq,usec,flags[,more];message\n" plus continuation
+ * lines starting with a space (key=value dictionary). */
+static int record(const char *rec, struct strbuf *bad, struct strbuf *all)
+{
+	const char *msg = strchr(rec, ';');
+	const char *end;
+	int len;
+
+	msg = msg ? msg + 1 : rec;
+	end = strchr(msg, '\n');
+	len = end ? (int)(end - msg) : (int)strlen(msg);
+	if (all)
+		sb_addf(all, "%.*s\n", len, msg);
+	{
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", len, msg);
+		if (!kmsg_line_bad(line))
+			return 0;
+	}
+	if (bad)
+		sb_addf(bad, "%.*s\n", len, msg);
+	return 1;
+}
+
+int kmsg_collect(struct kmsg *k, struct strbuf *bad, struct strbuf *all)
+{
+	char buf[8192 + 1];
+	int nbad = 0;
+	struct strbuf pending = { 0 };
+
+	for (;;) {
+		ssize_t n = read(k->fd, buf, sizeof(buf) - 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten: go on from the next */
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		/* /dev/kmsg gives one record per read; a file gives many lines. */
+		sb_addf(&pending, "%s", buf);
+	}
+	if (pending.s) {
+		char *line = pending.s, *nl;
+
+		while (*line) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = 0;
+			if (*line && *line != ' ')
+				nbad += record(line, bad, all);
+			if (!nl)
+				break;
+			line = nl + 1;
+		}
+	}
+	sb_free(&pending);
+	return nbad;
+}

@@ -1,0 +1,78 @@
+/* Page flags of a user buffer: pagemap gives the PFN, kpageflags the flags. */
+#include "kpage.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+const struct kpage_src kpage_default = {
+	.pagemap = "/proc/self/pagemap",
+	.kpageflags = "/proc/kpageflags",
+	.page_size = 4096,
+};
+
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_PRESENT (1ULL << 63)
+
+size_t kpage_count(const struct kpage_src *src, const void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr, ps = src->page_size;
+
+	if (!len)
+		return 0;
+	return (a + len + ps - 1) / ps - a / ps;
+}
+
+int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
+		uint64_t *flags, size_t n, char *err)
+{
+	uintptr_t first = (uintptr_t)addr / src->page_size;
+	int pm, kf, ret = -1;
+	size_t i;
+
+	if (n < kpage_count(src, addr, len)) {
+		errno = EINVAL;
+		errf(err, "kpage_flags: %zu entries for %zu pages", n, kpage_count(src, addr, len));
+		return -1;
+	}
+	n = kpage_count(src, addr, len);
+	pm = open(src->pagemap, O_RDONLY | O_CLOEXEC);
+	if (pm < 0) {
+		errf(err, "open %s", src->pagemap);
+		return -1;
+	}
+	kf = open(src->kpageflags, O_RDONLY | O_CLOEXEC);
+	if (kf < 0) {
+		errf(err, "open %s", src->kpageflags);
+		goto out_pm;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t ent, pfn;
+
+		if (pread(pm, &ent, 8, (first + i) * 8) != 8) {
+			errf(err, "read %s at page %zu", src->pagemap, i);
+			goto out_kf;
+		}
+		if (!(ent & PM_PRESENT)) {
+			flags[i] = KPAGE_ABSENT;
+			continue;
+		}
+		pfn = ent & PM_PFN_MASK;
+		if (!pfn) {
+			errno = EPERM;
+			errf(err, "%s shows PFN 0 (needs CAP_SYS_ADMIN)", src->pagemap);
+			goto out_kf;
+		}
+		if (pread(kf, &flags[i], 8, pfn * 8) != 8) {
+			errf(err, "read %s at pfn %#llx", src->kpageflags, (unsigned long long)pfn);
+			goto out_kf;
+		}
+	}
+	ret = 0;
+out_kf:
+	close(kf);
+out_pm:
+	close(pm);
+	return ret;
+}

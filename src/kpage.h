@@ -1,0 +1,28 @@
+#ifndef IOVBED_KPAGE_H
+#define IOVBED_KPAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF_DIRTY	4
+#define KPF_HUGE	17
+#define KPF_NOPAGE	20
+#define KPF_THP		22
+
+#define KPAGE_ABSENT	(1ULL << 63)	/* our marker: no page mapped there */
+
+struct kpage_src {
+	const char *pagemap;		/* /proc/self/pagemap */
+	const char *kpageflags;		/* /proc/kpageflags */
+	size_t page_size;
+};
+extern const struct kpage_src kpage_default;
+
+/* The kpageflags word of every page in [addr, addr + len): n entries,
+ * n = pages spanned. Needs root (PFNs are hidden otherwise). */
+int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
+		uint64_t *flags, size_t n, char *err);
+size_t kpage_count(const struct kpage_src *src, const void *addr, size_t len);
+
+#endif

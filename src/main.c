@@ -1,0 +1,170 @@
+/* iovbed: drive direct IO through every iov_iter flavour, check data,
+ * dirtiness, pins and the kernel log. */
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "iovbed: %s\n", msg);
+	options_usage(stderr);
+	return 2;
+}
+
+static void keep_sizes(struct matrix *m, const struct options *o)
+{
+	size_t i;
+	int k, keep;
+
+	if (!o->nsizes)
+		return;
+	for (i = 0; i < m->n; i++) {
+		for (keep = 0, k = 0; k < o->nsizes; k++)
+			keep |= m->c[i].v.size == o->sizes[k];
+		if (!keep)
+			m->c[i].selected = 0;
+	}
+}
+
+static size_t count_selected(const struct matrix *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n; i++)
+		n += m->c[i].selected;
+	return n;
+}
+
+static int list(const struct matrix *m, const struct profile *prof)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct tcase *c = &m->c[i];
+
+		if (!c->selected)
+			continue;
+		if (c->impossible)
+			printf("%-48s not meaningful: %s\n", c->id, c->impossible);
+		else
+			printf("%-48s %-10s %s\n", c->id, flavour_name(c->e->flavour(&prof->v)),
+			       c->e->desc);
+	}
+	return 0;
+}
+
+static int run(const struct matrix *m, const struct options *o)
+{
+	char err[ERRLEN] = "";
+	struct strbuf log = { 0 };
+	struct report rep;
+	struct bed bed;
+	size_t i, total = count_selected(m);
+	int code, ret = 99;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "iovbed: run needs root (it mounts filesystems, attaches loop "
+			"devices, reads /proc/kpageflags and /dev/kmsg): nothing run\n");
+		return 77;
+	}
+	signals_install();
+	if (bed_open(&bed, o, &log, err) < 0) {
+		fprintf(stderr, "%siovbed: test bed set-up failed: %s\n", sb_str(&log), err);
+		bed_close(&bed);
+		sb_free(&log);
+		return 99;
+	}
+	fputs(sb_str(&log), stderr);
+	sb_free(&log);
+	/* What the user handed over is checked before anything runs. */
+	for (i = 0; i < target_count; i++) {
+		struct target *t = &bed.targets[i];
+
+		if (!t->ops->user_given || (t->ops == &target_dir && !o->dir) ||
+		    (t->ops == &target_dev && !o->device))
+			continue;
+		if (target_ensure(t, &bed) != SETUP_READY) {
+			fprintf(stderr, "iovbed: %s\n", t->why);
+			ret = 2;
+			goto out;
+		}
+	}
+	if (report_open(&rep, &bed, total, o->json, err) < 0) {
+		fprintf(stderr, "iovbed: %s\n", err);
+		ret = 2;
+		goto out;
+	}
+	for (i = 0; i < m->n && !stop_signal; i++) {
+		struct result res;
+
+		if (!m->c[i].selected)
+			continue;
+		run_case(&bed, &m->c[i], &res);
+		report_case(&rep, &bed, &m->c[i], &res);
+		result_free(&res);
+	}
+	report_close(&rep, &bed, stop_signal != 0);
+	code = report_exit_code(&rep);
+	ret = stop_signal ? 128 + stop_signal : code;
+out:
+	bed_close(&bed);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	int given[16] = { 0 };
+	char err[ERRLEN];
+	struct options o;
+	struct profile prof;
+	struct matrix m;
+	const char *unmatched;
+	size_t i;
+	int ret;
+
+	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0)
+		return usage_error(err);
+	if (o.cmd == CMD_HELP) {
+		options_usage(stdout);
+		return 0;
+	}
+	if (o.cmd == CMD_VERSION) {
+		printf("iovbed %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (profile_init(&prof, o.profile) < 0) {
+		snprintf(err, sizeof(err), "--profile '%s': not a kernel version (e.g. 6.1)",
+			 o.profile ? o.profile : "");
+		return usage_error(err);
+	}
+	for (i = 0; i < target_count; i++)
+		given[i] = (target_table[i] == &target_dir && o.dir) ||
+			   (target_table[i] == &target_dev && o.device);
+	if (matrix_build(&m, given) < 0) {
+		fprintf(stderr, "iovbed: out of memory\n");
+		return 99;
+	}
+	unmatched = matrix_unmatched_filter(&m, o.filters, o.nfilters);
+	if (unmatched) {
+		snprintf(err, sizeof(err), "--filter '%s' matches no case (iovbed list --all "
+			 "shows them all)", unmatched);
+		matrix_free(&m);
+		return usage_error(err);
+	}
+	matrix_select(&m, o.sel, o.filters, o.nfilters);
+	keep_sizes(&m, &o);
+	if (!count_selected(&m)) {
+		matrix_free(&m);
+		return usage_error("the filters select no case that can run (try --full, or "
+				   "list --all)");
+	}
+	if (o.cmd == CMD_LIST)
+		ret = list(&m, &prof);
+	else
+		ret = run(&m, &o);
+	matrix_free(&m);
+	return ret;
+}

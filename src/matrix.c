@@ -1,0 +1,180 @@
+/* The case matrix: every point, why some cannot run, what runs by default. */
+#include "matrix.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sizes 512 B to 4 MiB; offsets page-aligned, sector-aligned inside a page,
+ * and 4K before a 2M folio boundary (the IO straddles it). 4 MiB needs
+ * several bios (256 vectors of 4K pages each). */
+const struct variant variant_table[] = {
+	{ 512, 0 },
+	{ 4 * KiB, 0 },
+	{ 4 * KiB, 512 },
+	{ 64 * KiB, 512 },
+	{ 64 * KiB, FOLIO_PMD - 4 * KiB },
+	{ 1 * MiB, 0 },
+	{ 4 * MiB, 0 },
+	{ 4 * MiB, 3584 },
+};
+const size_t variant_count = sizeof(variant_table) / sizeof(variant_table[0]);
+
+void variant_name(const struct variant *v, char *out, size_t len)
+{
+	char s[32], o[32];
+
+	fmt_size(s, sizeof(s), v->size);
+	fmt_size(o, sizeof(o), v->bufoff);
+	snprintf(out, len, "%s+%s", s, v->bufoff ? o : "0");
+}
+
+const char *dir_name(enum dir d)
+{
+	return d == DIR_READ ? "read" : "write";
+}
+
+static const char *impossible(const struct target_ops *t, const struct engine_ops *e,
+			      const struct variant *v)
+{
+	if (v->size % t->align || v->bufoff % t->align) {
+		if (t == &target_btrfs)
+			return "btrfs does direct IO only aligned to its 4096-byte sector "
+			       "size; unaligned IO silently goes through the page cache";
+		return "IO not aligned to the target's direct IO alignment";
+	}
+	if (e->min_segs > 1 && v->size < e->min_segs * (size_t)t->align)
+		return "too small to split into 2 segments of the direct IO alignment";
+	return NULL;
+}
+
+int matrix_build(struct matrix *m, const int *target_given)
+{
+	size_t ti, ei, bi, vi, n = 0, cap;
+	int d;
+
+	cap = target_count * engine_count * buffer_count * 2 * variant_count;
+	m->c = calloc(cap, sizeof(*m->c));
+	m->n = 0;
+	if (!m->c)
+		return -1;
+	for (ti = 0; ti < target_count; ti++) {
+		const struct target_ops *t = target_table[ti];
+
+		if (t->user_given && !(target_given && target_given[ti]))
+			continue;
+		for (ei = 0; ei < engine_count; ei++)
+			for (bi = 0; bi < buffer_count; bi++)
+				for (d = 0; d < 2; d++) {
+					size_t first = n, possible = 0, pick, k;
+
+					for (vi = 0; vi < variant_count; vi++) {
+						struct tcase *c = &m->c[n++];
+						char vname[64];
+
+						c->t = t;
+						c->e = engine_table[ei];
+						c->b = buffer_table[bi];
+						c->dir = d;
+						c->v = variant_table[vi];
+						c->ti = ti;
+						c->ei = ei;
+						c->bi = bi;
+						c->vi = vi;
+						c->impossible = impossible(t, c->e, &c->v);
+						if (!c->impossible)
+							possible++;
+						variant_name(&c->v, vname, sizeof(vname));
+						snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s", t->name,
+							 c->e->name, c->b->name, dir_name(d), vname);
+					}
+					/* Default: one meaningful variant per combination,
+					 * rotated so every target and engine meets them all. */
+					if (!possible)
+						continue;
+					pick = (ti + ei * 3 + bi * 2 + d) % possible;
+					for (k = first; k < n; k++) {
+						if (m->c[k].impossible)
+							continue;
+						if (pick-- == 0) {
+							m->c[k].in_default = 1;
+							break;
+						}
+					}
+				}
+	}
+	m->n = n;
+	return 0;
+}
+
+void matrix_free(struct matrix *m)
+{
+	free(m->c);
+	m->c = NULL;
+	m->n = 0;
+}
+
+static int matches(const char *id, const char *const *filters, int nfilters)
+{
+	int i;
+
+	if (!nfilters)
+		return 1;
+	for (i = 0; i < nfilters; i++)
+		if (!fnmatch(filters[i], id, 0))
+			return 1;
+	return 0;
+}
+
+static int names(const char *id, const char *const *filters, int nfilters)
+{
+	int i;
+
+	for (i = 0; i < nfilters; i++)
+		if (!strpbrk(filters[i], "*?[") && !strcmp(filters[i], id))
+			return 1;
+	return 0;
+}
+
+size_t matrix_select(struct matrix *m, enum selection sel, const char *const *filters,
+		     int nfilters)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n; i++) {
+		struct tcase *c = &m->c[i];
+		int in;
+
+		switch (sel) {
+		case SEL_DEFAULT:
+			/* A filter naming a whole id selects it even off the default. */
+			in = !c->impossible && (c->in_default || names(c->id, filters, nfilters));
+			break;
+		case SEL_FULL:
+			in = !c->impossible;
+			break;
+		default:
+			in = 1;
+		}
+		c->selected = in && matches(c->id, filters, nfilters);
+		n += c->selected;
+	}
+	return n;
+}
+
+const char *matrix_unmatched_filter(const struct matrix *m, const char *const *filters,
+				    int nfilters)
+{
+	int i;
+	size_t k;
+
+	for (i = 0; i < nfilters; i++) {
+		for (k = 0; k < m->n; k++)
+			if (!fnmatch(filters[i], m->c[k].id, 0))
+				break;
+		if (k == m->n)
+			return filters[i];
+	}
+	return NULL;
+}

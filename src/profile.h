@@ -1,0 +1,22 @@
+#ifndef IOVBED_PROFILE_H
+#define IOVBED_PROFILE_H
+
+#include "iovbed.h"
+
+/* What the kernel is expected to do, from ../KERNEL-FACTS (source and
+ * measured lines): which direct-IO paths pin user pages with FOLL_PIN. */
+struct profile {
+	struct kver v;
+	char name[32];		/* "6.18" */
+	int forced;		/* chosen with --profile, not the running kernel */
+};
+
+int profile_init(struct profile *p, const char *forced_version);
+/* 1: user-backed (UBUF/IOVEC) direct IO on this path takes FOLL_PIN pins;
+ * 0: it takes plain page references (FOLL_GET) or copies. */
+int profile_path_pins(const struct profile *p, enum path_class path);
+/* The first kernel version whose path pins, as text ("6.5"), or "never". */
+const char *profile_path_since(enum path_class path);
+const char *path_class_name(enum path_class path);
+
+#endif

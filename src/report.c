@@ -1,0 +1,275 @@
+/* Reporting: TAP per case, the per-path conversion report, JSON. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct path_sum {
+	const struct target_ops *t;
+	const struct engine_ops *e;
+	size_t ran, pass, fail, skip, broken;
+	size_t pinned, unpinned, balanced, unbalanced;
+	size_t dirty_yes, dirty_no, data_ok, data_bad, refused;
+};
+
+static const char *outcome_name(enum outcome o)
+{
+	static const char *const names[] = { "pass", "fail", "skip", "broken" };
+
+	return names[o];
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int report_open(struct report *r, const struct bed *bed, size_t total, const char *json_path,
+		char *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->tap = stdout;
+	r->err = stderr;
+	r->total = total;
+	r->progress = isatty(2);
+	r->t0 = now_sec();
+	r->paths = calloc(target_count * engine_count, sizeof(*r->paths));
+	if (!r->paths) {
+		errf(err, "calloc");
+		return -1;
+	}
+	if (json_path) {
+		r->json = fopen(json_path, "we");
+		if (!r->json) {
+			errf(err, "--json %s", json_path);
+			return -1;
+		}
+		fprintf(r->json, "{\n  \"tool\": \"iovbed %s\",\n  \"kernel\": \"%d.%d.%d\",\n"
+			"  \"profile\": \"%s\",\n  \"seed\": %llu,\n  \"cases\": [",
+			PACKAGE_VERSION, bed->prof.v.major, bed->prof.v.minor, bed->prof.v.patch,
+			bed->prof.name, (unsigned long long)bed->seed);
+	}
+	fprintf(r->tap, "TAP version 13\n1..%zu\n", total);
+	fprintf(r->tap, "# iovbed %s: kernel profile %s%s, seed %llu, scratch %s\n",
+		PACKAGE_VERSION, bed->prof.name, bed->prof.forced ? " (forced by --profile)" : "",
+		(unsigned long long)bed->seed, bed->scratch.dir);
+	fflush(r->tap);
+	return 0;
+}
+
+static struct path_sum *path_of(struct report *r, const struct tcase *tc)
+{
+	struct path_sum *p = &r->paths[tc->ti * engine_count + tc->ei];
+
+	p->t = tc->t;
+	p->e = tc->e;
+	return p;
+}
+
+static void tally(struct report *r, const struct tcase *tc, const struct result *res)
+{
+	struct path_sum *p = path_of(r, tc);
+
+	switch (res->out) {
+	case OUT_PASS: r->pass++; p->pass++; break;
+	case OUT_FAIL: r->fail++; p->fail++; break;
+	case OUT_SKIP: r->skip++; p->skip++; return;
+	case OUT_BROKEN: r->broken++; p->broken++; return;
+	}
+	p->ran++;
+	if (res->refused) {
+		p->refused++;
+		return;
+	}
+	if (res->pinned)
+		p->pinned++;
+	else
+		p->unpinned++;
+	if (res->balanced)
+		p->balanced++;
+	else
+		p->unbalanced++;
+	if (res->dirtied == 1)
+		p->dirty_yes++;
+	else if (res->dirtied == 0)
+		p->dirty_no++;
+	if (res->data_ok)
+		p->data_ok++;
+	else
+		p->data_bad++;
+}
+
+static void tap_diag(FILE *f, const char *text)
+{
+	const char *nl;
+
+	while (*text) {
+		nl = strchr(text, '\n');
+		fprintf(f, "# %.*s\n", nl ? (int)(nl - text) : (int)strlen(text), text);
+		if (!nl)
+			break;
+		text = nl + 1;
+	}
+}
+
+static void json_case(struct report *r, const struct bed *bed, const struct tcase *tc,
+		      const struct result *res)
+{
+	FILE *f = r->json;
+
+	fprintf(f, "%s\n    {\"id\": ", r->done > 1 ? "," : "");
+	json_str(f, tc->id);
+	fprintf(f, ", \"result\": \"%s\", \"target\": \"%s\", \"engine\": \"%s\", "
+		"\"buffer\": \"%s\", \"direction\": \"%s\", \"size\": %zu, \"bufoff\": %zu, "
+		"\"flavour\": \"%s\", \"seed\": %llu, \"file_offset\": %lld, "
+		"\"pins\": {\"acquired\": %lld, \"released\": %lld",
+		outcome_name(res->out), tc->t->name, tc->e->name, tc->b->name, dir_name(tc->dir),
+		tc->v.size, tc->v.bufoff, flavour_name(tc->e->flavour(&bed->prof.v)),
+		(unsigned long long)res->seed, (long long)res->file_off, res->pins.acquired,
+		res->pins.released);
+	if (tc->e->registers)
+		fprintf(f, ", \"registration_acquired\": %lld, \"registration_released\": %lld, "
+			"\"io_acquired\": %lld", res->reg.acquired, res->reg.released,
+			res->io.acquired);
+	fprintf(f, "}, \"pinned\": %s, \"balanced\": %s, \"dirtied\": %s, \"data_ok\": %s, "
+		"\"kmsg_ok\": %s, \"seconds\": %.4f",
+		res->pinned ? "true" : "false", res->balanced ? "true" : "false",
+		res->dirtied < 0 ? "null" : res->dirtied ? "true" : "false",
+		res->data_ok ? "true" : "false", res->kmsg_ok ? "true" : "false", res->secs);
+	if (res->refused)
+		fprintf(f, ", \"refused_errno\": %d", res->refused);
+	if (*res->reason) {
+		fprintf(f, ", \"reason\": ");
+		json_str(f, res->reason);
+	}
+	if (res->diag.len) {
+		fprintf(f, ", \"details\": ");
+		json_str(f, sb_str(&res->diag));
+	}
+	fprintf(f, "}");
+}
+
+void report_case(struct report *r, const struct bed *bed, const struct tcase *tc,
+		 const struct result *res)
+{
+	FILE *f = r->tap;
+
+	r->done++;
+	tally(r, tc, res);
+	switch (res->out) {
+	case OUT_PASS:
+		fprintf(f, "ok %zu %s\n", r->done, tc->id);
+		break;
+	case OUT_SKIP:
+		fprintf(f, "ok %zu %s # SKIP %s\n", r->done, tc->id, res->reason);
+		break;
+	case OUT_BROKEN:
+		fprintf(f, "not ok %zu %s # BROKEN test bed: %s\n", r->done, tc->id, res->reason);
+		break;
+	case OUT_FAIL:
+		fprintf(f, "not ok %zu %s\n", r->done, tc->id);
+		fprintf(f, "# case %s: seed %llu, file offset %lld, %zu bytes at buffer +%zu, "
+			"%s expected\n", tc->id, (unsigned long long)res->seed,
+			(long long)res->file_off, tc->v.size, tc->v.bufoff,
+			flavour_name(tc->e->flavour(&bed->prof.v)));
+		fprintf(f, "# pins over the case: acquired %+lld released %+lld", res->pins.acquired,
+			res->pins.released);
+		if (tc->e->registers)
+			fprintf(f, "; at registration %+lld/%+lld; during the IO %+lld",
+				res->reg.acquired, res->reg.released, res->io.acquired);
+		fprintf(f, "\n");
+		tap_diag(f, sb_str(&res->diag));
+		fprintf(f, "# reproduce: iovbed run --seed %llu --filter '%s'\n",
+			(unsigned long long)bed->seed, tc->id);
+		break;
+	}
+	fflush(f);
+	if (r->json)
+		json_case(r, bed, tc, res);
+	if (r->progress) {
+		fprintf(r->err, "\r\033[K[%zu/%zu] %s %s", r->done, r->total,
+			outcome_name(res->out), tc->id);
+		fflush(r->err);
+	}
+}
+
+static const char *yes_no(size_t yes, size_t no)
+{
+	if (!yes && !no)
+		return "-";
+	if (!no)
+		return "yes";
+	if (!yes)
+		return "no";
+	return "MIXED";
+}
+
+void report_close(struct report *r, const struct bed *bed, int interrupted)
+{
+	FILE *e = r->err;
+	size_t i;
+
+	if (r->progress)
+		fprintf(e, "\r\033[K");
+	fprintf(e, "\niovbed conversion report: kernel %d.%d.%d, profile %s, seed %llu\n",
+		bed->prof.v.major, bed->prof.v.minor, bed->prof.v.patch, bed->prof.name,
+		(unsigned long long)bed->seed);
+	fprintf(e, "%-11s %-12s %-10s %5s %5s %5s %5s  %-6s %-8s %-7s %-5s\n", "target", "engine",
+		"flavour", "pass", "fail", "skip", "brkn", "pinned", "balanced", "dirtied", "data");
+	for (i = 0; i < target_count * engine_count; i++) {
+		struct path_sum *p = &r->paths[i];
+		char pinned[16];
+
+		if (!p->t)
+			continue;
+		snprintf(pinned, sizeof(pinned), "%s", yes_no(p->pinned, p->unpinned));
+		if (p->e->registers && p->refused && !p->pinned && !p->unpinned)
+			snprintf(pinned, sizeof(pinned), "refused");
+		fprintf(e, "%-11s %-12s %-10s %5zu %5zu %5zu %5zu  %-6s %-8s %-7s %-5s\n",
+			p->t->name, p->e->name, flavour_name(p->e->flavour(&bed->prof.v)) + 5,
+			p->pass, p->fail, p->skip, p->broken, pinned,
+			yes_no(p->balanced, p->unbalanced), yes_no(p->dirty_yes, p->dirty_no),
+			p->data_bad ? "BAD" : (p->data_ok ? "ok" : "-"));
+	}
+	fprintf(e, "paths: block and iomap pin from 6.5, fuse from 6.9, nfs never (FOLL_GET); "
+		"uring-fixed pins at registration\n");
+	fprintf(e, "%zu cases: %zu passed, %zu failed, %zu skipped, %zu broken%s in %.1f s\n",
+		r->done, r->pass, r->fail, r->skip, r->broken,
+		interrupted ? " (interrupted)" : "", now_sec() - r->t0);
+	if (interrupted)
+		fprintf(r->tap, "# interrupted after %zu of %zu cases\n", r->done, r->total);
+	if (r->json) {
+		fprintf(r->json, "\n  ],\n  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, "
+			"\"broken\": %zu, \"interrupted\": %s\n}\n", r->pass, r->fail, r->skip,
+			r->broken, interrupted ? "true" : "false");
+		fclose(r->json);
+		r->json = NULL;
+	}
+	free(r->paths);
+	r->paths = NULL;
+}
+
+int report_exit_code(const struct report *r)
+{
+	if (r->fail)
+		return 1;
+	if (r->broken)
+		return 99;
+	if (!r->pass)
+		return 77;
+	return 0;
+}

@@ -1,0 +1,46 @@
+#ifndef IOVBED_SCRATCH_H
+#define IOVBED_SCRATCH_H
+
+#include <limits.h>
+#include <signal.h>
+#include "util.h"
+
+/*
+ * Everything a run creates lives under its scratch directory,
+ * BASE/run.PID, locked for the life of the run. A run that was killed
+ * leaves its directory unlocked; the next run reclaims it: unmounts what
+ * is mounted below it, detaches loop devices backed by files in it, gives
+ * back the hugetlb pages it recorded, and removes it.
+ */
+struct scratch {
+	char base[PATH_MAX - 64];
+	char dir[PATH_MAX];
+	int lockfd;
+	long hugetlb_added;
+};
+
+#define SCRATCH_BASE_DEFAULT "/var/tmp/iovbed"
+
+int scratch_open(struct scratch *s, const char *base, struct strbuf *log, char *err);
+void scratch_close(struct scratch *s);
+int scratch_reclaim(const char *base, struct strbuf *log);
+
+/* Mounts made after this are private to this process and die with it. */
+int private_mount_ns(char *err);
+
+/* SIGINT/SIGTERM/SIGHUP set stop_signal; the runner stops between cases. */
+extern volatile sig_atomic_t stop_signal;
+void signals_install(void);
+
+/* A machine-wide lock around pin measurements, so two runs side by side
+ * never count each other's pins. */
+int pinlock_open(const char *base, char *err);
+void pinlock(int fd);
+void pinunlock(int fd);
+
+/* Raise nr_hugepages by `pages` (recorded for reclaim); 0 or -1. The
+ * number actually obtained is in s->hugetlb_added. */
+int hugetlb_reserve(struct scratch *s, long pages, char *err);
+void hugetlb_release(struct scratch *s);
+
+#endif

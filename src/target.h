@@ -1,0 +1,62 @@
+#ifndef IOVBED_TARGET_H
+#define IOVBED_TARGET_H
+
+#include <limits.h>
+#include "iovbed.h"
+#include "util.h"
+
+struct bed;
+struct buffer_ops;
+
+/* State of a target or of a need, after its set-up ran. */
+enum setup_state { SETUP_NONE, SETUP_READY, SETUP_SKIP, SETUP_BROKEN };
+
+/*
+ * Where the IO goes. The file (or device) at `path` holds, from
+ * read_base, a region of `region` bytes with the run's pattern; writes go
+ * to the region at write_base.
+ */
+struct target {
+	const struct target_ops *ops;
+	enum setup_state state;
+	char why[ERRLEN];	/* skip reason or set-up error */
+	char path[PATH_MAX];
+	int blockdev;
+	off_t read_base, write_base, region;
+	char info[256];		/* what it is, for the report */
+	void *priv;
+};
+
+struct target_ops {
+	const char *name;
+	const char *desc;
+	enum path_class path;
+	unsigned align;		/* direct IO alignment of memory, offset, length */
+	int user_given;		/* exists only when the user hands one over */
+	/* Make it; fill t->path, t->info. Returns SETUP_READY, SKIP or BROKEN
+	 * with the reason in t->why. */
+	enum setup_state (*setup)(struct target *t, struct bed *bed);
+	/* Where this target departs from its path's pin expectation: 1 pins,
+	 * 0 none, with the reason in *why; -1 no departure. */
+	int (*pins_expected)(enum dir dir, const struct buffer_ops *b, const char **why);
+	void (*teardown)(struct target *t);
+};
+
+/* The table: adding a target is one file and one row here. */
+extern const struct target_ops *const target_table[];
+extern const size_t target_count;
+
+extern const struct target_ops target_ext4, target_xfs, target_btrfs;
+extern const struct target_ops target_loop_dio, target_loop_nodio, target_tmpfs;
+extern const struct target_ops target_dir, target_dev;
+
+#define TARGET_REGION (8 * MiB)
+
+/* Set the target up if it is not, write the read region. */
+enum setup_state target_ensure(struct target *t, struct bed *bed);
+void target_teardown(struct target *t);
+/* Shared by targets that are a file in a directory. */
+enum setup_state target_file_in(struct target *t, const char *dir);
+void target_file_remove(struct target *t);
+
+#endif

@@ -1,0 +1,40 @@
+#ifndef IOVBED_UTIL_H
+#define IOVBED_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A growing string for diagnostics. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_free(struct strbuf *sb);
+const char *sb_str(const struct strbuf *sb);
+
+/* Error text for a failing call: "what: strerror". */
+#define ERRLEN 512
+void errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+uint64_t mix64(uint64_t x);
+uint64_t unmix64(uint64_t x);
+uint64_t hash_str(const char *s);
+
+/* snprintf for paths: -1 (ENAMETOOLONG) instead of a silent truncation. */
+int pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int write_file(const char *path, const char *s, char *err);
+int read_file(const char *path, char *buf, size_t len, char *err);
+long long read_ll(const char *path, char *err);
+int run_cmd(char *const argv[], char *out, size_t outlen, char *err);
+int mkdir_p(const char *path, char *err);
+int rm_rf(const char *path);
+void fmt_size(char *out, size_t outlen, size_t n);
+int parse_size(const char *s, size_t *out);
+double now_sec(void);
+void sleep_ms(unsigned ms);
+
+#endif
