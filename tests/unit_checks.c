@@ -1,0 +1,237 @@
+/* The dirty, pin and kernel-log checks fed fakes: each must fail on a bad
+ * input (a clean page, a pin leak, a WARNING line) and pass on a good one. */
+#include "unit.h"
+#include "checks.h"
+#include "kmsg.h"
+#include "kpage.h"
+#include "vmstat.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DIRTY (1ULL << KPF_DIRTY)
+
+static void test_dirty_all_dirty_passes(void)
+{
+	uint64_t f[3] = { DIRTY, DIRTY | (1ULL << KPF_THP), DIRTY };
+	struct strbuf why = { 0 };
+
+	CU_ASSERT_EQUAL(check_dirty(f, 3, 0x10000, 4096, &why), 0);
+	CU_ASSERT_EQUAL(why.len, 0);
+}
+
+static void test_dirty_clean_page_fails(void)
+{
+	uint64_t f[4] = { DIRTY, DIRTY, 0, DIRTY };
+	struct strbuf why = { 0 };
+
+	CU_ASSERT_EQUAL(check_dirty(f, 4, 0x10000, 4096, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "1 of 4 buffer pages not dirty"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "first at 0x12000"));
+	sb_free(&why);
+}
+
+static void test_dirty_unmapped_page_fails(void)
+{
+	uint64_t f[2] = { KPAGE_ABSENT, DIRTY };
+	struct strbuf why = { 0 };
+
+	CU_ASSERT_EQUAL(check_dirty(f, 2, 0x10000, 4096, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "1 not mapped"));
+	sb_free(&why);
+}
+
+/* A fake /proc/self/pagemap and /proc/kpageflags: virtual pages 3 and 4
+ * map PFNs 5 (dirty) and 6 (clean); page 5 is not present. */
+static void test_kpage_reader_on_fakes(void)
+{
+	uint64_t pm[6] = { 0 }, kf[7] = { 0 }, flags[3];
+	char pmpath[256], kfpath[256];
+	struct kpage_src src = { pmpath, kfpath, 4096 };
+	struct strbuf why = { 0 };
+	char err[ERRLEN];
+
+	pm[3] = (1ULL << 63) | 5;
+	pm[4] = (1ULL << 63) | 6;
+	kf[5] = DIRTY;
+	kf[6] = 1ULL << KPF_THP;
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(pmpath, sizeof(pmpath), pm, sizeof(pm)), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(kfpath, sizeof(kfpath), kf, sizeof(kf)), 0);
+	CU_ASSERT_EQUAL(kpage_count(&src, (void *)0x3800, 8192), 3);
+	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x3800, 8192, flags, 3, err), 0);
+	CU_ASSERT_EQUAL(flags[0], DIRTY);
+	CU_ASSERT_EQUAL(flags[1], 1ULL << KPF_THP);
+	CU_ASSERT_EQUAL(flags[2], KPAGE_ABSENT);
+	CU_ASSERT_EQUAL(check_dirty(flags, 3, 0x3000, 4096, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "2 of 3 buffer pages not dirty after the read (1 clean, 1 not mapped)"));
+	/* PFN 0 means the reader lacks CAP_SYS_ADMIN: an error, not a verdict. */
+	pm[3] = 1ULL << 63;
+	unlink(pmpath);
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(pmpath, sizeof(pmpath), pm, sizeof(pm)), 0);
+	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x3000, 4096, flags, 3, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "CAP_SYS_ADMIN"));
+	unlink(pmpath);
+	unlink(kfpath);
+	sb_free(&why);
+}
+
+static int fake_vmstat(char *path, size_t len, long long acq, long long rel)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "nr_free_pages 100\nnr_foll_pin_acquired %lld\n"
+		 "nr_foll_pin_released %lld\nnr_dirty 3\n", acq, rel);
+	return unit_tmpfile(path, len, text, strlen(text));
+}
+
+static void test_pins_read_fake_vmstat(void)
+{
+	char path[256], err[ERRLEN];
+	struct vmstat_src src = { path, NULL };
+	struct pin_snap s;
+
+	CU_ASSERT_EQUAL_FATAL(fake_vmstat(path, sizeof(path), 1234, 1200), 0);
+	CU_ASSERT_EQUAL(pin_read(&src, &s, err), 0);
+	CU_ASSERT_EQUAL(s.acquired, 1234);
+	CU_ASSERT_EQUAL(s.released, 1200);
+	unlink(path);
+	/* A kernel without the counters is an error, not zero pins. */
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(path, sizeof(path), "nr_free_pages 1\n", 16), 0);
+	CU_ASSERT_EQUAL(pin_read(&src, &s, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nr_foll_pin_acquired"));
+	unlink(path);
+}
+
+static void test_pins_leak_fails(void)
+{
+	struct pin_snap a = { 100, 100 }, b = { 116, 110 };
+	struct strbuf why = { 0 };
+	struct pin_delta d = pin_delta(&a, &b);
+
+	CU_ASSERT_EQUAL(d.acquired, 16);
+	CU_ASSERT_EQUAL(d.released, 10);
+	CU_ASSERT_EQUAL(check_pins_balanced(d, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "leak: acquired +16 released +10"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "6 pins outstanding"));
+	b.released = 120;
+	CU_ASSERT_EQUAL(check_pins_balanced(pin_delta(&a, &b), &why), 1);
+	b.released = 116;
+	sb_free(&why);
+	CU_ASSERT_EQUAL(check_pins_balanced(pin_delta(&a, &b), &why), 0);
+	CU_ASSERT_EQUAL(why.len, 0);
+}
+
+static void test_pins_expectation(void)
+{
+	struct pin_delta none = { 0, 0 }, some = { 16, 16 };
+	struct strbuf why = { 0 };
+
+	CU_ASSERT_EQUAL(check_pins_taken(PIN_EXPECT_PINS, some, "x", &why), 0);
+	CU_ASSERT_EQUAL(check_pins_taken(PIN_EXPECT_NONE, none, "x", &why), 0);
+	CU_ASSERT_EQUAL(check_pins_taken(PIN_EXPECT_ANY, some, "x", &why), 0);
+	CU_ASSERT_EQUAL(why.len, 0);
+	/* A converted path that stopped pinning, an unconverted one that pins. */
+	CU_ASSERT_EQUAL(check_pins_taken(PIN_EXPECT_PINS, none, "iomap", &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "expected FOLL_PIN pins (iomap), none taken"));
+	CU_ASSERT_EQUAL(check_pins_taken(PIN_EXPECT_NONE, some, "nfs", &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "expected no FOLL_PIN pins (nfs), 16 taken"));
+	sb_free(&why);
+}
+
+static void test_pins_registration(void)
+{
+	struct pin_delta held = { 16, 0 }, coalesced = { 512, 511 }, dropped = { 16, 16 },
+			 nothing = { 0, 0 };
+	struct strbuf why = { 0 };
+
+	CU_ASSERT_EQUAL(check_pins_held(held, &why), 0);
+	CU_ASSERT_EQUAL(check_pins_held(coalesced, &why), 0);
+	CU_ASSERT_EQUAL(check_pins_held(dropped, &why), 1);
+	CU_ASSERT_EQUAL(check_pins_held(nothing, &why), 1);
+	sb_free(&why);
+}
+
+static void test_pins_settle_gives_up(void)
+{
+	char path[256], err[ERRLEN];
+	struct vmstat_src src = { path, NULL };
+	struct pin_snap before = { 10, 10 }, after;
+	struct strbuf why = { 0 };
+
+	CU_ASSERT_EQUAL_FATAL(fake_vmstat(path, sizeof(path), 20, 15), 0);
+	CU_ASSERT_EQUAL(pin_read(&src, &after, err), 0);
+	CU_ASSERT_EQUAL(pin_settle(&src, &before, &after, 60, err), 0);
+	/* Still a leak after settling: the verdict stays a failure. */
+	CU_ASSERT_EQUAL(check_pins_balanced(pin_delta(&before, &after), &why), 1);
+	sb_free(&why);
+	unlink(path);
+}
+
+static void test_kmsg_line_classes(void)
+{
+	CU_ASSERT_TRUE(kmsg_line_bad("WARNING: CPU: 1 PID: 77 at mm/gup.c:2218 try_grab_folio+0x1/0x2"));
+	CU_ASSERT_TRUE(kmsg_line_bad("BUG: Bad page state in process iovbed  pfn:12345"));
+	CU_ASSERT_TRUE(kmsg_line_bad("EXT4-fs error (device loop0): ext4_mb_generate_buddy:1217"));
+	CU_ASSERT_TRUE(kmsg_line_bad("XFS (loop1): Corruption detected. Unmount and run xfs_repair"));
+	CU_ASSERT_TRUE(kmsg_line_bad("BTRFS error (device loop2): bdev /dev/loop2 errs: wr 0, rd 0, flush 0, corrupt 1"));
+	CU_ASSERT_TRUE(kmsg_line_bad("page does not have buffers attached"));
+	CU_ASSERT_FALSE(kmsg_line_bad("EXT4-fs (loop0): mounted filesystem with ordered data mode"));
+	CU_ASSERT_FALSE(kmsg_line_bad("XFS (loop1): Mounting V5 Filesystem"));
+	CU_ASSERT_FALSE(kmsg_line_bad("loop3: detected capacity change from 0 to 32768"));
+}
+
+static void test_kmsg_collect_after_mark(void)
+{
+	const char *old = "4,100,1000,-;WARNING: an old warning before the case\n";
+	const char *new = "6,101,2000,-;loop0: detected capacity change\n"
+			  " SUBSYSTEM=block\n"
+			  "4,102,3000,-;WARNING: CPU: 0 PID: 1 at fs/iomap/direct-io.c:100 iomap_dio_bio_iter\n"
+			  "3,103,4000,-;EXT4-fs error (device loop0): bad block bitmap\n";
+	struct strbuf bad = { 0 }, all = { 0 }, why = { 0 };
+	char path[256], err[ERRLEN];
+	struct kmsg k;
+	FILE *f;
+
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(path, sizeof(path), old, strlen(old)), 0);
+	CU_ASSERT_EQUAL_FATAL(kmsg_open(&k, path, err), 0);
+	kmsg_mark(&k);
+	f = fopen(path, "a");
+	fputs(new, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(kmsg_collect(&k, &bad, &all), 2);
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&bad), "old warning"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&all), "detected capacity change"));
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&all), "SUBSYSTEM"));
+	CU_ASSERT_EQUAL(check_kmsg(2, &bad, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "kmsg:   WARNING: CPU: 0 PID: 1 at fs/iomap/direct-io.c:100"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "kmsg:   EXT4-fs error (device loop0): bad block bitmap"));
+	/* Nothing new since: clean. */
+	sb_free(&bad);
+	CU_ASSERT_EQUAL(kmsg_collect(&k, &bad, NULL), 0);
+	CU_ASSERT_EQUAL(check_kmsg(0, &bad, &why), 0);
+	kmsg_close(&k);
+	unlink(path);
+	sb_free(&all);
+	sb_free(&why);
+}
+
+int unit_checks_register(void)
+{
+	CU_pSuite s = CU_add_suite("dirty, pin and kernel-log checks", NULL, NULL);
+
+	if (!s)
+		return -1;
+	ADD_TEST(s, test_dirty_all_dirty_passes);
+	ADD_TEST(s, test_dirty_clean_page_fails);
+	ADD_TEST(s, test_dirty_unmapped_page_fails);
+	ADD_TEST(s, test_kpage_reader_on_fakes);
+	ADD_TEST(s, test_pins_read_fake_vmstat);
+	ADD_TEST(s, test_pins_leak_fails);
+	ADD_TEST(s, test_pins_expectation);
+	ADD_TEST(s, test_pins_registration);
+	ADD_TEST(s, test_pins_settle_gives_up);
+	ADD_TEST(s, test_kmsg_line_classes);
+	ADD_TEST(s, test_kmsg_collect_after_mark);
+	return 0;
+}

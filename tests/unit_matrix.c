@@ -1,0 +1,267 @@
+/* Matrix generation and filtering, kernel profiles, options, helpers. */
+#include "unit.h"
+#include "engine.h"
+#include "matrix.h"
+#include "options.h"
+#include "profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct matrix m;
+
+static int build(void)
+{
+	return matrix_build(&m, NULL);
+}
+
+static int destroy(void)
+{
+	matrix_free(&m);
+	return 0;
+}
+
+static size_t sel(enum selection s, const char *f)
+{
+	const char *fs[1] = { f };
+
+	return matrix_select(&m, s, fs, f ? 1 : 0);
+}
+
+static void test_matrix_size(void)
+{
+	size_t builtin = 0, i;
+
+	for (i = 0; i < target_count; i++)
+		builtin += !target_table[i]->user_given;
+	CU_ASSERT_EQUAL(m.n, builtin * engine_count * buffer_count * 2 * variant_count);
+	CU_ASSERT_EQUAL(sel(SEL_ALL, NULL), m.n);
+	/* One case per target x engine x buffer x direction by default. */
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), builtin * engine_count * buffer_count * 2);
+	CU_ASSERT_TRUE(sel(SEL_DEFAULT, NULL) >= 300);
+	CU_ASSERT_TRUE(sel(SEL_FULL, NULL) > sel(SEL_DEFAULT, NULL));
+	CU_ASSERT_TRUE(sel(SEL_FULL, NULL) < m.n);
+}
+
+static void test_ids_unique_and_readable(void)
+{
+	size_t i;
+	char **ids = malloc(m.n * sizeof(*ids));
+	int found = 0;
+
+	for (i = 0; i < m.n; i++)
+		ids[i] = m.c[i].id;
+	qsort(ids, m.n, sizeof(*ids), (int (*)(const void *, const void *))strcmp);
+	for (i = 0; i < m.n; i++) {
+		if (i)
+			CU_ASSERT_NOT_EQUAL(strcmp(*(char **)&ids[i - 1], ids[i]), 0);
+		found |= !strcmp(m.c[i].id, "xfs/uring-fixed/thp/read/64k+512");
+	}
+	free(ids);
+	CU_ASSERT_TRUE(found);
+}
+
+static void test_impossible_have_reasons(void)
+{
+	size_t i;
+	int btrfs = 0, vec = 0;
+
+	for (i = 0; i < m.n; i++) {
+		const struct tcase *c = &m.c[i];
+
+		if (!strcmp(c->id, "btrfs/sync/anon/read/4k+512")) {
+			btrfs = 1;
+			CU_ASSERT_PTR_NOT_NULL(c->impossible);
+			CU_ASSERT_PTR_NOT_NULL(strstr(c->impossible, "4096"));
+		}
+		if (!strcmp(c->id, "ext4/vector/anon/read/512+0")) {
+			vec = 1;
+			CU_ASSERT_PTR_NOT_NULL(c->impossible);
+		}
+		if (!strcmp(c->id, "ext4/vector1/anon/read/512+0"))
+			CU_ASSERT_PTR_NULL(c->impossible);
+		if (c->in_default)
+			CU_ASSERT_PTR_NULL(c->impossible);
+	}
+	CU_ASSERT_TRUE(btrfs && vec);
+}
+
+/* The default matrix rotates variants: every target x engine meets every
+ * variant its alignment allows, so one default run covers all sizes. */
+static void test_default_covers_variants(void)
+{
+	size_t ti, ei, i;
+
+	for (ti = 0; ti < target_count; ti++)
+		for (ei = 0; ei < engine_count; ei++) {
+			unsigned possible = 0, seen = 0;
+
+			for (i = 0; i < m.n; i++) {
+				const struct tcase *c = &m.c[i];
+
+				if ((size_t)c->ti != ti || (size_t)c->ei != ei)
+					continue;
+				if (!c->impossible)
+					possible |= 1u << c->vi;
+				if (c->in_default)
+					seen |= 1u << c->vi;
+			}
+			CU_ASSERT_EQUAL(possible, seen);
+		}
+}
+
+static void test_filters(void)
+{
+	const char *none = "nosuch/*", *xfs = "xfs/*";
+	size_t i, n = sel(SEL_DEFAULT, "xfs/*");
+
+	CU_ASSERT_EQUAL(n, engine_count * buffer_count * 2);
+	for (i = 0; i < m.n; i++)
+		if (m.c[i].selected)
+			CU_ASSERT_EQUAL(strncmp(m.c[i].id, "xfs/", 4), 0);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "*/uring-fixed/*/read/*"), target_count - 2 ? (target_count - 2) * buffer_count : 0);
+	CU_ASSERT_PTR_EQUAL(matrix_unmatched_filter(&m, &none, 1), none);
+	CU_ASSERT_PTR_NULL(matrix_unmatched_filter(&m, &xfs, 1));
+	/* A whole id selects that case even when it is off the default. */
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "ext4/sync/anon/read/4m+3584"), 1);
+	/* ... but never one that cannot run. */
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "btrfs/sync/anon/read/4k+512"), 0);
+}
+
+static void test_user_targets_only_when_given(void)
+{
+	struct matrix mm;
+	int given[16] = { 0 };
+	size_t i, dir = 0;
+
+	for (i = 0; i < target_count; i++)
+		given[i] = target_table[i] == &target_dir;
+	CU_ASSERT_EQUAL_FATAL(matrix_build(&mm, given), 0);
+	for (i = 0; i < mm.n; i++) {
+		dir += mm.c[i].t == &target_dir;
+		CU_ASSERT_PTR_NOT_EQUAL(mm.c[i].t, &target_dev);
+	}
+	CU_ASSERT_TRUE(dir > 0);
+	matrix_free(&mm);
+	for (i = 0; i < m.n; i++)
+		CU_ASSERT_FALSE(m.c[i].t->user_given);
+}
+
+static void test_profiles(void)
+{
+	struct profile p61, p65, p68, p69, p618;
+
+	CU_ASSERT_EQUAL(profile_init(&p61, "6.1"), 0);
+	CU_ASSERT_EQUAL(profile_init(&p65, "6.5.0"), 0);
+	CU_ASSERT_EQUAL(profile_init(&p68, "6.8.12-amd64"), 0);
+	CU_ASSERT_EQUAL(profile_init(&p69, "6.9"), 0);
+	CU_ASSERT_EQUAL(profile_init(&p618, "6.18.44-fc-v595"), 0);
+	CU_ASSERT_STRING_EQUAL(p618.name, "6.18");
+	CU_ASSERT_FALSE(profile_path_pins(&p61, PATH_BLOCK));
+	CU_ASSERT_FALSE(profile_path_pins(&p61, PATH_IOMAP));
+	CU_ASSERT_TRUE(profile_path_pins(&p65, PATH_BLOCK));
+	CU_ASSERT_TRUE(profile_path_pins(&p65, PATH_IOMAP));
+	CU_ASSERT_FALSE(profile_path_pins(&p68, PATH_FUSE));
+	CU_ASSERT_TRUE(profile_path_pins(&p69, PATH_FUSE));
+	CU_ASSERT_FALSE(profile_path_pins(&p618, PATH_NFS));
+	CU_ASSERT_FALSE(profile_path_pins(&p618, PATH_COPY));
+	CU_ASSERT_EQUAL(profile_init(&p61, "six"), -1);
+	CU_ASSERT_EQUAL(profile_init(&p61, "6"), -1);
+}
+
+static void test_flavours(void)
+{
+	struct kver v61 = { 6, 1, 0 }, v618 = { 6, 18, 0 };
+
+	CU_ASSERT_EQUAL(engine_sync.flavour(&v618), ITER_UBUF);
+	CU_ASSERT_EQUAL(engine_vector.flavour(&v618), ITER_IOVEC);
+	CU_ASSERT_EQUAL(engine_vector1.flavour(&v61), ITER_IOVEC);
+	CU_ASSERT_EQUAL(engine_vector1.flavour(&v618), ITER_UBUF);
+	CU_ASSERT_EQUAL(engine_uring_fixed.flavour(&v61), ITER_BVEC);
+	CU_ASSERT_STRING_EQUAL(flavour_name(ITER_FOLIOQ), "ITER_FOLIOQ");
+}
+
+static void test_iov_split(void)
+{
+	char buf[8192];
+	struct iovec iov[MAX_SEGS];
+	size_t lens[] = { 512, 1024, 4096, 8192 - 512 }, sum;
+	size_t i;
+	int n, k;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		n = iov_split(buf, lens[i], 512, MAX_SEGS, iov);
+		CU_ASSERT_TRUE(n >= 1 && n <= MAX_SEGS);
+		CU_ASSERT_EQUAL(n, lens[i] / 512 < MAX_SEGS ? (int)(lens[i] / 512) : MAX_SEGS);
+		for (sum = 0, k = 0; k < n; k++) {
+			CU_ASSERT_EQUAL(iov[k].iov_len % 512, 0);
+			CU_ASSERT_TRUE(iov[k].iov_len > 0);
+			CU_ASSERT_PTR_EQUAL(iov[k].iov_base, buf + sum);
+			sum += iov[k].iov_len;
+		}
+		CU_ASSERT_EQUAL(sum, lens[i]);
+	}
+	CU_ASSERT_EQUAL(iov_split(buf, 4096, 512, 1, iov), 1);
+}
+
+static int parse(const char *line, struct options *o, char *err)
+{
+	char copy[512], *argv[32], *tok, *save = NULL;
+	int argc = 0;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	for (tok = strtok_r(copy, " ", &save); tok && argc < 31; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = strdup(tok);
+	argv[argc] = NULL;
+	return options_parse(o, argc, argv, err, ERRLEN);
+	/* argv strings are leaked on purpose: options keep pointers into them */
+}
+
+static void test_options(void)
+{
+	struct options o;
+	char err[ERRLEN];
+
+	CU_ASSERT_EQUAL(parse("iovbed run --filter xfs/*,ext4/* --seed 0x10 --size 4k", &o, err), 0);
+	CU_ASSERT_EQUAL(o.cmd, CMD_RUN);
+	CU_ASSERT_EQUAL(o.nfilters, 2);
+	CU_ASSERT_STRING_EQUAL(o.filters[1], "ext4/*");
+	CU_ASSERT_EQUAL(o.seed, 16);
+	CU_ASSERT_EQUAL(o.sizes[0], 4096);
+	CU_ASSERT_EQUAL(parse("iovbed list --all", &o, err), 0);
+	CU_ASSERT_EQUAL(o.sel, SEL_ALL);
+
+	CU_ASSERT_EQUAL(parse("iovbed run --bogus", &o, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown option '--bogus'"));
+	CU_ASSERT_EQUAL(parse("iovbed run --size 4q", &o, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a size"));
+	CU_ASSERT_EQUAL(parse("iovbed run --size -4k", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed run --seed -1", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed run --seed", &o, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs a value"));
+	CU_ASSERT_EQUAL(parse("iovbed run --all", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed run --destroy", &o, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--destroy goes with --device"));
+	CU_ASSERT_EQUAL(parse("iovbed frobnicate", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed run extra", &o, err), -1);
+}
+
+int unit_matrix_register(void)
+{
+	CU_pSuite s = CU_add_suite("matrix, profiles, options", build, destroy);
+
+	if (!s)
+		return -1;
+	ADD_TEST(s, test_matrix_size);
+	ADD_TEST(s, test_ids_unique_and_readable);
+	ADD_TEST(s, test_impossible_have_reasons);
+	ADD_TEST(s, test_default_covers_variants);
+	ADD_TEST(s, test_filters);
+	ADD_TEST(s, test_user_targets_only_when_given);
+	ADD_TEST(s, test_profiles);
+	ADD_TEST(s, test_flavours);
+	ADD_TEST(s, test_iov_split);
+	ADD_TEST(s, test_options);
+	return 0;
+}
