@@ -204,17 +204,27 @@ static void test_iov_split(void)
 	CU_ASSERT_EQUAL(iov_split(buf, 4096, 512, 1, iov), 1);
 }
 
+/* The argv of the last parse: options point into it, so it lives until
+ * the next parse. */
+static char *held[32];
+static int nheld;
+
+static void release_held(void)
+{
+	while (nheld)
+		free(held[--nheld]);
+}
+
 static int parse(const char *line, struct options *o, char *err)
 {
-	char copy[512], *argv[32], *tok, *save = NULL;
-	int argc = 0;
+	char copy[512], *tok, *save = NULL;
 
+	release_held();
 	snprintf(copy, sizeof(copy), "%s", line);
-	for (tok = strtok_r(copy, " ", &save); tok && argc < 31; tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = strdup(tok);
-	argv[argc] = NULL;
-	return options_parse(o, argc, argv, err, ERRLEN);
-	/* argv strings are leaked on purpose: options keep pointers into them */
+	for (tok = strtok_r(copy, " ", &save); tok && nheld < 31; tok = strtok_r(NULL, " ", &save))
+		held[nheld++] = strdup(tok);
+	held[nheld] = NULL;
+	return options_parse(o, nheld, held, err, ERRLEN);
 }
 
 static void test_options(void)
@@ -245,6 +255,7 @@ static void test_options(void)
 	CU_ASSERT_EQUAL(parse("iovbed frobnicate", &o, err), -1);
 	CU_ASSERT_EQUAL(parse("iovbed", &o, err), -1);
 	CU_ASSERT_EQUAL(parse("iovbed run extra", &o, err), -1);
+	release_held();
 }
 
 int unit_matrix_register(void)
