@@ -327,6 +327,11 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 	rq.align = t->ops->align;
 	rq.vs = bed->vs;
 
+	if (t->ops->io_expect && t->ops->io_expect(t, tc->dir, res->file_off, len, res->seed, why) < 0) {
+		close(fd);
+		not_run(res, SETUP_BROKEN, why);
+		goto out_buf;
+	}
 	kmsg_mark(&bed->kmsg);
 	if (io_and_measure(bed, &rq, tc, &s0, &s3, &n, why) < 0) {
 		close(fd);
@@ -362,6 +367,8 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 		if (n > 0 && !expect_refusal)
 			check_written(t, res->file_off, n, res->seed, res);
 	}
+	if (t->ops->io_verdict && !expect_refusal && n > 0 && t->ops->io_verdict(t, tc->dir, &res->diag))
+		res->data_ok = 0;
 	if (check_guards(b.io - GUARD_LEN, b.io + len, GUARD_LEN, gseed, &res->diag))
 		res->data_ok = 0;
 	if (!res->data_ok)

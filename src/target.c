@@ -12,6 +12,7 @@
 const struct target_ops *const target_table[] = {
 	&target_ext4, &target_xfs, &target_btrfs,
 	&target_loop_dio, &target_loop_nodio, &target_tmpfs,
+	&target_fuse, &target_fuse_splice,
 	&target_dir, &target_dev,
 };
 const size_t target_count = sizeof(target_table) / sizeof(target_table[0]);

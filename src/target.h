@@ -40,6 +40,12 @@ struct target_ops {
 	 * 0 none, with the reason in *why; -1 no departure. */
 	int (*pins_expected)(enum dir dir, const struct buffer_ops *b, const char **why);
 	void (*teardown)(struct target *t);
+	/* Optional: before the IO, tell the target what the case will do
+	 * (0, or -1 with err); after it, the target's own verdict on what it
+	 * received (0 good, 1 with the reason in why). */
+	int (*io_expect)(struct target *t, enum dir dir, off_t off, size_t len, uint64_t seed,
+			 char *err);
+	int (*io_verdict)(struct target *t, enum dir dir, struct strbuf *why);
 };
 
 /* The table: adding a target is one file and one row here. */
@@ -48,6 +54,7 @@ extern const size_t target_count;
 
 extern const struct target_ops target_ext4, target_xfs, target_btrfs;
 extern const struct target_ops target_loop_dio, target_loop_nodio, target_tmpfs;
+extern const struct target_ops target_fuse, target_fuse_splice;
 extern const struct target_ops target_dir, target_dev;
 
 #define TARGET_REGION (8 * MiB)

@@ -75,6 +75,13 @@ check "a failure prints seed, offset, pin deltas and how to reproduce" \
 	   grep -q "^# reproduce: iovbed run --seed 1 --filter 'ext4/sync/" "$work/p61.tap" &&
 	   echo 0 || echo 1)"
 
+# ... and FUSE direct IO from 6.9: judged by 6.8's rules, it must fail.
+"$IOVBED" run --profile 6.8 --seed 1 --filter 'fuse/sync/*' >"$work/p68.tap" 2>&1
+rc=$?
+nfail=$(grep -c '^not ok' "$work/p68.tap")
+check "--profile 6.8 fails every FUSE case on this kernel (exit $rc, $nfail failed)" \
+	"$([ $rc = 1 ] && [ "$nfail" = 12 ] && echo 0 || echo 1)"
+
 # 3. SIGINT in the middle of a run: it stops, cleans up, exits 130.
 "$IOVBED" run --full --seed 2 >"$work/int.tap" 2>&1 &
 pid=$!

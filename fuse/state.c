@@ -1,0 +1,91 @@
+/* The FUSE daemon's bookkeeping: commands, write verification, holds. */
+#include "fused.h"
+#include "pattern.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
+{
+	unsigned long long a, b, c;
+	char what[16];
+
+	if (sscanf(cmd, "expect %llu %llu %llu", &a, &b, &c) == 3) {
+		st->expect = 1;
+		st->exp_seed = a;
+		st->exp_off = b;
+		st->exp_len = c;
+		return CMD_EXPECT;
+	}
+	if (sscanf(cmd, "hold %15s %llu", what, &a) == 2) {
+		if (!strcmp(what, "read"))
+			st->hold_op = FUSED_READ;
+		else if (!strcmp(what, "write"))
+			st->hold_op = FUSED_WRITE;
+		else
+			return CMD_BAD;
+		st->hold_off = a;
+		return CMD_HOLD;
+	}
+	if (!strncmp(cmd, "release", 7))
+		return CMD_RELEASE;
+	if (sscanf(cmd, "fail %ld", arg) == 1 && *arg > 0)
+		return CMD_FAIL;
+	if (sscanf(cmd, "short %ld", arg) == 1 && *arg >= 0)
+		return CMD_SHORT;
+	if (!strncmp(cmd, "reset", 5)) {
+		st->expect = 0;
+		st->reads = st->writes = st->mismatches = 0;
+		st->first_bad[0] = 0;
+		st->hold_op = FUSED_NONE;
+		return CMD_RESET;
+	}
+	return CMD_BAD;
+}
+
+void fused_write(struct fused_state *st, const void *buf, size_t len, off_t off)
+{
+	struct mismatch m;
+	off_t lo, hi;
+
+	st->writes++;
+	if ((size_t)off >= st->size)
+		return;
+	if (len > st->size - off)
+		len = st->size - off;
+	memcpy(st->data + off, buf, len);
+	if (!st->expect)
+		return;
+	lo = off > st->exp_off ? off : st->exp_off;
+	hi = off + (off_t)len < st->exp_off + (off_t)st->exp_len ? off + (off_t)len
+		: st->exp_off + (off_t)st->exp_len;
+	if (lo >= hi)
+		return;
+	if (!pattern_check((const char *)buf + (lo - off), hi - lo, st->exp_seed, lo, &m))
+		return;
+	if (!st->mismatches++)
+		snprintf(st->first_bad, sizeof(st->first_bad),
+			 "WRITE at %lld len %zu: first bad byte at file offset %lld "
+			 "(expected %02x found %02x, %zu bytes differ)", (long long)off, len,
+			 (long long)m.file_off, m.expected[0], m.found[0], m.bad_bytes);
+}
+
+int fused_should_hold(struct fused_state *st, enum fused_op op, off_t off)
+{
+	if (st->hold_op != op || st->hold_off != off || st->held_op != FUSED_NONE)
+		return 0;
+	st->hold_op = FUSED_NONE;
+	st->held_op = op;
+	st->held_off = off;
+	return 1;
+}
+
+int fused_status(const struct fused_state *st, char *out, size_t len)
+{
+	static const char *const ops[] = { "none", "read", "write" };
+
+	return snprintf(out, len, "reads %lu writes %lu mismatches %lu held %s %lld first_bad %s\n",
+			st->reads, st->writes, st->mismatches, ops[st->held_op],
+			(long long)st->held_off, st->first_bad[0] ? st->first_bad : "-");
+}
