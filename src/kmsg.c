@@ -89,6 +89,10 @@ int kmsg_collect(struct kmsg *k, struct strbuf *bad, struct strbuf *all)
 			continue;
 		if (n < 0 && errno == EPIPE)
 			continue;	/* records overwritten: go on from the next */
+		if (n < 0 && errno != EAGAIN) {
+			sb_free(&pending);
+			return -1;
+		}
 		if (n <= 0)
 			break;
 		buf[n] = 0;

@@ -13,7 +13,8 @@ void kmsg_close(struct kmsg *k);
 /* Skip everything logged so far. */
 void kmsg_mark(struct kmsg *k);
 /* Read what was logged since the mark; add the bad lines to bad (one per
- * line), every line to all (if not NULL). Returns the number of bad lines. */
+ * line), every line to all (if not NULL). Returns the number of bad lines,
+ * or -1 if the log could not be read. */
 int kmsg_collect(struct kmsg *k, struct strbuf *bad, struct strbuf *all);
 /* A WARNING, BUG, Oops, bad page or filesystem error line. */
 int kmsg_line_bad(const char *msg);

@@ -207,6 +207,13 @@ void report_case(struct report *r, const struct bed *bed, const struct tcase *tc
 	}
 }
 
+static const char *short_flavour(enum flavour f)
+{
+	const char *s = flavour_name(f);
+
+	return strncmp(s, "ITER_", 5) ? s : s + 5;
+}
+
 static const char *yes_no(size_t yes, size_t no)
 {
 	if (!yes && !no)
@@ -240,7 +247,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 		if (p->e->registers && p->refused && !p->pinned && !p->unpinned)
 			snprintf(pinned, sizeof(pinned), "refused");
 		fprintf(e, "%-11s %-12s %-10s %5zu %5zu %5zu %5zu  %-6s %-8s %-7s %-5s\n",
-			p->t->name, p->e->name, flavour_name(p->e->flavour(&bed->prof.v)) + 5,
+			p->t->name, p->e->name, short_flavour(p->e->flavour(&bed->prof.v)),
 			p->pass, p->fail, p->skip, p->broken, pinned,
 			yes_no(p->balanced, p->unbalanced), yes_no(p->dirty_yes, p->dirty_no),
 			p->data_bad ? "BAD" : (p->data_ok ? "ok" : "-"));

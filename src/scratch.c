@@ -11,9 +11,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
+/* Machine-wide locks: every run takes them, whatever its --scratch. */
+#define LOCK_DIR "/run/lock"
 
 volatile sig_atomic_t stop_signal;
 
@@ -50,7 +53,7 @@ int private_mount_ns(char *err)
 
 static int lock_path(const char *path, int nonblock, char *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
 		errf(err, "open %s", path);
@@ -93,7 +96,8 @@ static int hugetlb_adjust(const char *lockdir, long delta, long *got, char *err)
 	long long before, after;
 	int fd, ret = -1;
 
-	snprintf(path, sizeof(path), "%s/sysctl.lock", lockdir);
+	(void)lockdir;
+	snprintf(path, sizeof(path), "%s/iovbed-sysctl.lock", LOCK_DIR);
 	fd = lock_path(path, 0, err);
 	if (fd < 0)
 		return -1;
@@ -174,6 +178,9 @@ static void reclaim_one(const char *base, const char *dir, struct strbuf *log)
 	long long added = state_read(dir, "hugetlb_added");
 	long got;
 
+	if (added > 1024)	/* no run reserves that many: not a state we wrote */
+		added = 0;
+
 	unmount_below(dir, log);
 	loop_detach_below(dir, log);
 	if (added > 0 && hugetlb_adjust(base, -added, &got, NULL) == 0 && log)
@@ -196,8 +203,10 @@ int scratch_reclaim(const char *base, struct strbuf *log)
 
 		if (strncmp(de->d_name, "run.", 4))
 			continue;
-		/* A run creates its directory a moment before it locks it. */
-		if (kill(atoi(de->d_name + 4), 0) == 0 || errno != ESRCH)
+		/* A run creates its directory a moment before it locks it. Our own
+		 * pid's directory can only be a dead run's (pid reuse). */
+		if (atoi(de->d_name + 4) != getpid() &&
+		    (kill(atoi(de->d_name + 4), 0) == 0 || errno != ESRCH))
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", base, de->d_name);
 		snprintf(lock, sizeof(lock), "%s/lock", dir);
@@ -214,27 +223,66 @@ int scratch_reclaim(const char *base, struct strbuf *log)
 	return n;
 }
 
+/* The base must be a real directory that only root can write: everything
+ * below it is created, truncated, mounted and removed by root. */
+static int base_trusted(const char *base, char *err)
+{
+	struct stat st;
+
+	if (lstat(base, &st) < 0) {
+		errf(err, "scratch base %s", base);
+		return -1;
+	}
+	errno = 0;
+	if (!S_ISDIR(st.st_mode)) {
+		errf(err, "scratch base %s is not a directory (a symlink?): refusing it", base);
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & 022)) {
+		errf(err, "scratch base %s is not owned by root or is writable by others "
+		     "(uid %u, mode %o): refusing it", base, st.st_uid, st.st_mode & 07777);
+		return -1;
+	}
+	return 0;
+}
+
 int scratch_open(struct scratch *s, const char *base, struct strbuf *log, char *err)
 {
-	char lock[PATH_MAX + 8];
+	char lock[PATH_MAX + 8], real[PATH_MAX];
 
 	memset(s, 0, sizeof(*s));
 	s->lockfd = -1;
-	snprintf(s->base, sizeof(s->base), "%s", base);
-	if (mkdir_p(s->base, err) < 0)
+	if (mkdir_p(base, err) < 0)
+		return -1;
+	/* Reclaim compares paths with mountinfo and loop backing files. */
+	if (!realpath(base, real)) {
+		errf(err, "realpath %s", base);
+		return -1;
+	}
+	if (pathf(s->base, sizeof(s->base), "%s", real) < 0) {
+		errf(err, "scratch base %s", real);
+		return -1;
+	}
+	if (base_trusted(s->base, err) < 0)
 		return -1;
 	scratch_reclaim(s->base, log);
 	if (pathf(s->dir, sizeof(s->dir), "%s/run.%d", s->base, (int)getpid()) < 0) {
 		errf(err, "scratch directory %s", s->base);
+		*s->dir = 0;
 		return -1;
 	}
-	if (mkdir_p(s->dir, err) < 0)
+	/* Ours alone: made here, so nobody can have planted anything in it. */
+	if (mkdir(s->dir, 0700) < 0) {
+		errf(err, "mkdir %s", s->dir);
+		*s->dir = 0;	/* not ours: scratch_close must not remove it */
 		return -1;
+	}
 	snprintf(lock, sizeof(lock), "%s/lock", s->dir);
 	s->lockfd = lock_path(lock, 1, err);
 	if (s->lockfd < 0) {
 		if (!*err)
 			snprintf(err, ERRLEN, "%.400s is locked by another run", s->dir);
+		*s->dir = 0;
 		return -1;
 	}
 	return 0;
@@ -258,8 +306,11 @@ int pinlock_open(const char *base, char *err)
 	char path[PATH_MAX + 16];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/pins.lock", base);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	(void)base;
+	if (mkdir_p(LOCK_DIR, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/iovbed-pins.lock", LOCK_DIR);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		errf(err, "open %s", path);
 	return fd;

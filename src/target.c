@@ -69,12 +69,13 @@ enum setup_state target_ensure(struct target *t, struct bed *bed)
 		return t->state;
 	fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EINVAL) {
+		if (errno == EINVAL && (t->ops->path == PATH_COPY || t->ops->user_given)) {
 			snprintf(t->why, sizeof(t->why), "%s does not accept O_DIRECT (EINVAL)",
 				 t->ops->name);
 			t->state = SETUP_SKIP;
 		} else {
-			errf(t->why, "open %s O_DIRECT", t->path);
+			errf(t->why, "open %s O_DIRECT (a %s target must accept it)", t->path,
+			     t->ops->name);
 			t->state = SETUP_BROKEN;
 		}
 		return t->state;
@@ -97,15 +98,17 @@ enum setup_state target_file_in(struct target *t, const char *dir)
 	int fd;
 
 	snprintf(t->path, sizeof(t->path), "%s/iovbed-%d.data", dir, (int)getpid());
-	fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(t->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		errf(t->why, "create %s", t->path);
+		*t->path = 0;	/* not ours: teardown must not remove it */
 		return SETUP_BROKEN;
 	}
 	if (ftruncate(fd, t->write_base + t->region) < 0) {
 		errf(t->why, "ftruncate %s", t->path);
 		close(fd);
 		unlink(t->path);
+		*t->path = 0;
 		return SETUP_BROKEN;
 	}
 	close(fd);

@@ -4,6 +4,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -21,8 +22,9 @@ static int device_signature(const char *dev, char *sig, size_t len, char *err)
 
 	*sig = 0;
 	if (ret < 0) {
-		/* blkid -p exits 2 when it finds nothing. */
-		if (strstr(err, "exited with status 2")) {
+		/* blkid -p exits 2 when it finds nothing, and also when it cannot
+		 * probe: only a silent exit 2 means a blank device. */
+		if (strstr(err, "exited with status 2") && !*out) {
 			*err = 0;
 			return 0;
 		}
@@ -68,7 +70,8 @@ static enum setup_state dev_setup(struct target *t, struct bed *bed)
 		close(fd);
 		return SETUP_BROKEN;
 	}
-	close(fd);
+	/* Keep the exclusive claim for the whole run: nobody mounts it meanwhile. */
+	t->priv = (void *)(intptr_t)(fd + 1);
 	if (size < (unsigned long long)(t->write_base + t->region)) {
 		errno = 0;
 		errf(t->why, "--device %s has %llu bytes, needs %lld", dev, size,
@@ -89,6 +92,13 @@ static enum setup_state dev_setup(struct target *t, struct bed *bed)
 	return SETUP_READY;
 }
 
+static void dev_teardown(struct target *t)
+{
+	if (t->priv)
+		close((int)(intptr_t)t->priv - 1);
+	t->priv = NULL;
+}
+
 const struct target_ops target_dev = {
 	.name = "dev",
 	.desc = "block device given with --device",
@@ -96,4 +106,5 @@ const struct target_ops target_dev = {
 	.align = 4096,
 	.user_given = 1,
 	.setup = dev_setup,
+	.teardown = dev_teardown,
 };

@@ -43,6 +43,11 @@ static enum setup_state loop_setup(struct target *t, struct bed *bed)
 	snprintf(t->path, sizeof(t->path), "%s", lt->loop.dev);
 	snprintf(t->info, sizeof(t->info), "%s over %.200s, dio=%d", lt->loop.dev, lt->image, dio);
 	t->blockdev = 1;
+	if (dio < 0) {
+		snprintf(t->why, sizeof(t->why), "%s: cannot read /sys/block/loop%d/loop/dio",
+			 lt->loop.dev, lt->loop.nr);
+		return SETUP_BROKEN;
+	}
 	if (want_dio && dio != 1) {
 		snprintf(t->why, sizeof(t->why), "%s: loop direct IO requested but "
 			 "/sys/block/loop%d/loop/dio = %d (backing filesystem refused it)",
