@@ -18,6 +18,7 @@ struct io_req {
 	const struct vmstat_src *vs;
 	struct pin_snap registered, completed;
 	int refused;		/* registration refused with this errno */
+	int bed_error;		/* failed in the test bed's own work, not the IO */
 	char err[ERRLEN];	/* what failed: the call, on what, errno */
 };
 

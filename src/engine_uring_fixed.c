@@ -28,8 +28,10 @@ static ssize_t uring_fixed_run(struct io_req *rq)
 		errf(rq->err, "io_uring_register_buffers(%zu bytes)", rq->len);
 		goto out_exit;
 	}
-	if (rq->vs && pin_read(rq->vs, &rq->registered, rq->err) < 0)
+	if (rq->vs && pin_read(rq->vs, &rq->registered, rq->err) < 0) {
+		rq->bed_error = 1;
 		goto out_unregister;
+	}
 	sqe = io_uring_get_sqe(&ring);
 	if (rq->dir == DIR_READ)
 		io_uring_prep_read_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, 0);
@@ -37,8 +39,10 @@ static ssize_t uring_fixed_run(struct io_req *rq)
 		io_uring_prep_write_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, 0);
 	ret = uring_complete(&ring, rq, rq->dir == DIR_READ ? "IORING_OP_READ_FIXED"
 			     : "IORING_OP_WRITE_FIXED");
-	if (rq->vs && pin_read(rq->vs, &rq->completed, ret < 0 ? NULL : rq->err) < 0)
+	if (rq->vs && pin_read(rq->vs, &rq->completed, ret < 0 ? NULL : rq->err) < 0 && ret >= 0) {
+		rq->bed_error = 1;
 		ret = -1;
+	}
 out_unregister:
 	io_uring_unregister_buffers(&ring);
 out_exit:

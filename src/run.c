@@ -109,8 +109,13 @@ static void failed(struct result *res)
 
 static void not_run(struct result *res, enum setup_state st, const char *why)
 {
+	char *p;
+
 	res->out = st == SETUP_SKIP ? OUT_SKIP : OUT_BROKEN;
 	snprintf(res->reason, sizeof(res->reason), "%s", why);
+	for (p = res->reason; *p; p++)	/* a reason is one TAP line */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 }
 
 static enum setup_state engine_ensure(struct bed *bed, const struct tcase *tc)
@@ -349,6 +354,10 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 		goto out_buf;
 	}
 	close(fd);
+	if (rq.bed_error) {
+		not_run(res, SETUP_BROKEN, rq.err);
+		goto out_buf;
+	}
 	res->refused = rq.refused;
 
 	if (expect_refusal) {

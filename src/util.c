@@ -330,13 +330,18 @@ int parse_size(const char *s, size_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -1;
-	switch (*end) {
-	case 'k': case 'K': v *= 1024; end++; break;
-	case 'm': case 'M': v *= 1024 * 1024; end++; break;
-	case 'g': case 'G': v *= 1024ULL * 1024 * 1024; end++; break;
+	{
+		unsigned long long unit = 1;
+
+		switch (*end) {
+		case 'k': case 'K': unit = 1024; end++; break;
+		case 'm': case 'M': unit = 1024 * 1024; end++; break;
+		case 'g': case 'G': unit = 1024ULL * 1024 * 1024; end++; break;
+		}
+		if (*end || v > (unsigned long long)SIZE_MAX / unit)
+			return -1;
+		v *= unit;
 	}
-	if (*end)
-		return -1;
 	*out = v;
 	return 0;
 }

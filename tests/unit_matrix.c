@@ -246,6 +246,7 @@ static void test_options(void)
 	CU_ASSERT_EQUAL(parse("iovbed run --size 4q", &o, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a size"));
 	CU_ASSERT_EQUAL(parse("iovbed run --size -4k", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed run --size 99999999999999999g", &o, err), -1);
 	CU_ASSERT_EQUAL(parse("iovbed run --seed -1", &o, err), -1);
 	CU_ASSERT_EQUAL(parse("iovbed run --seed", &o, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs a value"));
