@@ -33,6 +33,13 @@ enum path_class {
 	PATH_COPY,	/* accepts O_DIRECT but copies (tmpfs): never pins */
 };
 
+/* What is done while the IO is held in flight (targets that can hold one). */
+enum action {
+	ACT_NONE,
+	ACT_CLEAN,		/* clean the buffer pages (msync) while the read is held */
+	ACT_CLEAN_AFTER,	/* self-test: clean them after completion: dirty must FAIL */
+};
+
 /* One size/offset point: IO of `size` bytes at `bufoff` bytes into a
  * PMD-aligned buffer base; offsets near FOLIO_PMD straddle a folio boundary. */
 struct variant {

@@ -17,6 +17,8 @@ struct tcase {
 	int ti, ei, bi, vi;
 	const char *impossible;	/* why this point is not meaningful, or NULL */
 	int in_default;		/* part of the default matrix */
+	enum action action;
+	int selftest;		/* must fail; runs only when named exactly */
 	int selected;
 };
 

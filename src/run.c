@@ -6,6 +6,7 @@
 #include "scratchfs.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,100 @@ static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin
 	}
 }
 
+struct io_thread {
+	const struct engine_ops *e;
+	struct io_req *rq;
+	ssize_t n;
+};
+
+static void *io_thread_main(void *arg)
+{
+	struct io_thread *it = arg;
+
+	it->n = it->e->run(it->rq);
+	return NULL;
+}
+
+#define HOLD_WAIT_MS 10000
+
+/* The IO runs in a thread; this one waits until the target holds the
+ * request, measures the pins held meanwhile, acts on the buffer, lets the
+ * request go. Returns -1 (err) if the test bed could not do its part. */
+static int io_held(struct bed *bed, struct target *t, const struct tcase *tc, struct buffer *b,
+		   struct io_req *rq, ssize_t *n, struct result *res, char *err)
+{
+	struct io_thread it = { tc->e, rq, -1 };
+	struct pin_snap before, during;
+	pthread_t th;
+	unsigned waited = 0;
+	int held, ret = -1;
+
+	if (t->ops->hold(t, tc->dir, rq->off, err) < 0)
+		return -1;
+	if (pin_read(bed->vs, &before, err) < 0)
+		return -1;
+	if (pthread_create(&th, NULL, io_thread_main, &it)) {
+		errf(err, "pthread_create");
+		return -1;
+	}
+	while ((held = t->ops->held(t, err)) == 0 && waited < HOLD_WAIT_MS) {
+		sleep_ms(5);
+		waited += 5;
+	}
+	if (held < 0)
+		goto out_release;
+	if (!held) {
+		fail(res, "inflight: the %s at file offset %lld never reached %s within %u ms\n",
+		     dir_name(tc->dir), (long long)rq->off, t->ops->name, HOLD_WAIT_MS);
+		ret = 0;
+		goto out_release;
+	}
+	/* g. while held, the pages are pinned (on a kernel whose path pins) */
+	if (pin_read(bed->vs, &during, err) < 0)
+		goto out_release;
+	res->held = pin_delta(&before, &during);
+	if (!tc->e->registers && profile_path_pins(&bed->prof, tc->t->path) &&
+	    res->held.acquired - res->held.released <= 0)
+		fail(res, "pins: none outstanding while the %s was held: acquired %+lld "
+		     "released %+lld\n", dir_name(tc->dir), res->held.acquired, res->held.released);
+	/* a. clean the destination pages while the read is in flight */
+	if (tc->action == ACT_CLEAN) {
+		size_t np = kpage_count(&kpage_default, b->io, b->len), i, dirty = 0;
+		uint64_t *flags;
+
+		if (msync(b->map, b->maplen, MS_SYNC) < 0) {
+			errf(err, "msync MS_SYNC of the buffer while the read was held");
+			goto out_release;
+		}
+		/* The case tests re-dirtying only if the pages really are clean now. */
+		flags = calloc(np, sizeof(*flags));
+		if (!flags || kpage_flags(&kpage_default, b->io, b->len, flags, np, err) < 0) {
+			if (!flags)
+				errf(err, "calloc");
+			free(flags);
+			goto out_release;
+		}
+		for (i = 0; i < np; i++)
+			dirty += flags[i] != KPAGE_ABSENT && (flags[i] & (1ULL << KPF_DIRTY));
+		free(flags);
+		if (dirty == np) {
+			errno = 0;
+			errf(err, "msync left all %zu pinned buffer pages dirty: the case cannot "
+			     "test re-dirtying after completion", np);
+			goto out_release;
+		}
+		sb_addf(&res->diag, "inflight: %zu of %zu buffer pages clean while the read was "
+			"held\n", np - dirty, np);
+	}
+	ret = 0;
+out_release:
+	if (t->ops->release(t, ret < 0 ? NULL : err) < 0 && ret == 0)
+		ret = -1;
+	pthread_join(th, NULL);
+	*n = it.n;
+	return ret;
+}
+
 static int io_and_measure(struct bed *bed, struct io_req *rq, const struct tcase *tc,
 			  struct pin_snap *s0, struct pin_snap *s3, ssize_t *n, char *err)
 {
@@ -348,7 +443,22 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 		goto out_buf;
 	}
 	kmsg_mark(&bed->kmsg);
-	if (io_and_measure(bed, &rq, tc, &s0, &s3, &n, why) < 0) {
+	if (tc->action != ACT_NONE) {
+		if (pin_read(bed->vs, &s0, why) < 0 ||
+		    io_held(bed, t, tc, &b, &rq, &n, res, why) < 0 ||
+		    pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0) {
+			close(fd);
+			not_run(res, SETUP_BROKEN, why);
+			goto out_buf;
+		}
+		/* the self-test: pages cleaned after completion must fail the check */
+		if (tc->action == ACT_CLEAN_AFTER && n > 0 && msync(b.map, b.maplen, MS_SYNC) < 0) {
+			errf(why, "msync MS_SYNC of the buffer after the read");
+			close(fd);
+			not_run(res, SETUP_BROKEN, why);
+			goto out_buf;
+		}
+	} else if (io_and_measure(bed, &rq, tc, &s0, &s3, &n, why) < 0) {
 		close(fd);
 		not_run(res, SETUP_BROKEN, why);
 		goto out_buf;

@@ -38,6 +38,7 @@ struct result {
 	struct pin_delta pins;	/* over the whole case */
 	struct pin_delta reg;	/* registration (registering engines) */
 	struct pin_delta io;	/* the IO itself (registering engines) */
+	struct pin_delta held;	/* from before the IO until it was held in flight */
 	int pinned;		/* 1 pins taken, 0 none */
 	int balanced;		/* 1, 0 */
 	int dirtied;		/* 1, 0, -1 not applicable */

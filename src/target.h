@@ -46,6 +46,11 @@ struct target_ops {
 	int (*io_expect)(struct target *t, enum dir dir, off_t off, size_t len, uint64_t seed,
 			 char *err);
 	int (*io_verdict)(struct target *t, enum dir dir, struct strbuf *why);
+	/* Optional: hold the next request of dir at off in flight; report
+	 * whether it is held (1, 0, -1 error); let it go. */
+	int (*hold)(struct target *t, enum dir dir, off_t off, char *err);
+	int (*held)(struct target *t, char *err);
+	int (*release)(struct target *t, char *err);
 };
 
 /* The table: adding a target is one file and one row here. */

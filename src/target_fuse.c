@@ -199,6 +199,29 @@ static int fuse_io_verdict(struct target *t, enum dir dir, struct strbuf *why)
 	return 1;
 }
 
+static int fuse_hold(struct target *t, enum dir dir, off_t off, char *err)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "hold %s %lld", dir == DIR_READ ? "read" : "write",
+		 (long long)off);
+	return ctl_command(t->priv, cmd, err);
+}
+
+static int fuse_held(struct target *t, char *err)
+{
+	char status[1024];
+
+	if (ctl_status(t->priv, status, sizeof(status), err) < 0)
+		return -1;
+	return strstr(status, " held none ") ? 0 : 1;
+}
+
+static int fuse_release(struct target *t, char *err)
+{
+	return ctl_command(t->priv, "release", err);
+}
+
 const struct target_ops target_fuse = {
 	.name = "fuse",
 	.desc = "FUSE direct_io file of the test bed's daemon",
@@ -208,6 +231,9 @@ const struct target_ops target_fuse = {
 	.teardown = fuse_teardown,
 	.io_expect = fuse_io_expect,
 	.io_verdict = fuse_io_verdict,
+	.hold = fuse_hold,
+	.held = fuse_held,
+	.release = fuse_release,
 };
 
 const struct target_ops target_fuse_splice = {
@@ -219,4 +245,7 @@ const struct target_ops target_fuse_splice = {
 	.teardown = fuse_teardown,
 	.io_expect = fuse_io_expect,
 	.io_verdict = fuse_io_verdict,
+	.hold = fuse_hold,
+	.held = fuse_held,
+	.release = fuse_release,
 };

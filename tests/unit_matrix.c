@@ -30,14 +30,32 @@ static size_t sel(enum selection s, const char *f)
 
 static void test_matrix_size(void)
 {
-	size_t builtin = 0, i;
+	size_t builtin = 0, holding = 0, plain = 0, clean = 0, selftests = 0, i;
 
-	for (i = 0; i < target_count; i++)
+	for (i = 0; i < target_count; i++) {
 		builtin += !target_table[i]->user_given;
-	CU_ASSERT_EQUAL(m.n, builtin * engine_count * buffer_count * 2 * variant_count);
+		holding += !target_table[i]->user_given && target_table[i]->hold;
+	}
+	for (i = 0; i < m.n; i++) {
+		plain += m.c[i].action == ACT_NONE;
+		clean += m.c[i].action == ACT_CLEAN && !m.c[i].impossible;
+		selftests += m.c[i].selftest;
+	}
+	CU_ASSERT_EQUAL(plain, builtin * engine_count * buffer_count * 2 * variant_count);
+	CU_ASSERT_EQUAL(m.n - plain, holding * engine_count * buffer_count * 2);
+	CU_ASSERT_TRUE(holding > 0 && clean > 0);
+	CU_ASSERT_EQUAL(selftests, holding * engine_count * buffer_count);
 	CU_ASSERT_EQUAL(sel(SEL_ALL, NULL), m.n);
-	/* One case per target x engine x buffer x direction by default. */
-	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), builtin * engine_count * buffer_count * 2);
+	/* One case per target x engine x buffer x direction by default, plus
+	 * the in-flight cases; never a self-test. */
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), builtin * engine_count * buffer_count * 2 + clean);
+	for (i = 0; i < m.n; i++)
+		if (m.c[i].selftest)
+			CU_ASSERT_FALSE(m.c[i].selected);
+	sel(SEL_FULL, NULL);
+	for (i = 0; i < m.n; i++)
+		if (m.c[i].selftest)
+			CU_ASSERT_FALSE(m.c[i].selected);
 	CU_ASSERT_TRUE(sel(SEL_DEFAULT, NULL) >= 300);
 	CU_ASSERT_TRUE(sel(SEL_FULL, NULL) > sel(SEL_DEFAULT, NULL));
 	CU_ASSERT_TRUE(sel(SEL_FULL, NULL) < m.n);
