@@ -54,6 +54,28 @@ static const char *action_name(enum action a)
 	return a == ACT_CLEAN ? "clean" : a == ACT_CLEAN_AFTER ? "clean-after" : "";
 }
 
+/* One point of the matrix, its id and whether it can be meaningful. */
+static void case_fill(struct tcase *c, size_t ti, size_t ei, size_t bi, enum dir d, size_t vi,
+		      enum action a)
+{
+	char vname[64];
+
+	c->t = target_table[ti];
+	c->e = engine_table[ei];
+	c->b = buffer_table[bi];
+	c->dir = d;
+	c->v = variant_table[vi];
+	c->ti = ti;
+	c->ei = ei;
+	c->bi = bi;
+	c->vi = vi;
+	c->action = a;
+	c->impossible = impossible(c->t, c->e, &c->v);
+	variant_name(&c->v, vname, sizeof(vname));
+	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s", c->t->name, c->e->name, c->b->name,
+		 dir_name(d), vname, a ? "/" : "", action_name(a));
+}
+
 /* In-flight cases: reads into MAP_SHARED file pages, held by a target that
  * can hold a request, the pages cleaned while held (re-dirtying at
  * completion); and the self-test that cleans them after completion. */
@@ -72,20 +94,9 @@ static size_t add_action_cases(struct matrix *m, size_t n, const int *target_giv
 			for (bi = 0; bi < buffer_count; bi++)
 				for (a = ACT_CLEAN; a <= ACT_CLEAN_AFTER; a++) {
 					struct tcase *c = &m->c[n++];
-					char vname[64];
 
-					c->t = t;
-					c->e = engine_table[ei];
-					c->b = buffer_table[bi];
-					c->dir = DIR_READ;
-					c->vi = ACTION_VARIANT;
-					c->v = variant_table[ACTION_VARIANT];
-					c->ti = ti;
-					c->ei = ei;
-					c->bi = bi;
-					c->action = a;
+					case_fill(c, ti, ei, bi, DIR_READ, ACTION_VARIANT, a);
 					c->selftest = a == ACT_CLEAN_AFTER;
-					c->impossible = impossible(t, c->e, &c->v);
 					if (c->b->backing != BACKING_FILE)
 						c->impossible = "cleaning while in flight needs MAP_SHARED "
 								"pages of a disk file";
@@ -93,9 +104,6 @@ static size_t add_action_cases(struct matrix *m, size_t n, const int *target_giv
 						c->impossible = "the kernel refuses to register these pages: "
 								"no IO to hold";
 					c->in_default = !c->impossible && !c->selftest;
-					variant_name(&c->v, vname, sizeof(vname));
-					snprintf(c->id, sizeof(c->id), "%s/%s/%s/read/%s/%s", t->name,
-						 c->e->name, c->b->name, vname, action_name(a));
 				}
 	}
 	return n;
@@ -123,23 +131,10 @@ int matrix_build(struct matrix *m, const int *target_given)
 
 					for (vi = 0; vi < variant_count; vi++) {
 						struct tcase *c = &m->c[n++];
-						char vname[64];
 
-						c->t = t;
-						c->e = engine_table[ei];
-						c->b = buffer_table[bi];
-						c->dir = d;
-						c->v = variant_table[vi];
-						c->ti = ti;
-						c->ei = ei;
-						c->bi = bi;
-						c->vi = vi;
-						c->impossible = impossible(t, c->e, &c->v);
+						case_fill(c, ti, ei, bi, d, vi, ACT_NONE);
 						if (!c->impossible)
 							possible++;
-						variant_name(&c->v, vname, sizeof(vname));
-						snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s", t->name,
-							 c->e->name, c->b->name, dir_name(d), vname);
 					}
 					/* Default: one meaningful variant per combination,
 					 * rotated so every target and engine meets them all. */

@@ -62,14 +62,17 @@ check "JSON report written" "$(grep -q '"passed": ' "$work/default.json" && echo
 left=$(settle_leftovers)
 check "nothing left behind after the default matrix" "$([ -z "$left" ] && echo 0 || echo 1)" "$left"
 
+all_fail() {	# all_fail NAME TAPFILE EXIT: every planned case failed, exit 1
+	nfail=$(grep -c '^not ok' "$2")
+	plan=$(sed -n 's/^1\.\.//p' "$2")
+	check "$1 (exit $3, $nfail of $plan failed)" \
+		"$([ "$3" = 1 ] && [ "$nfail" = "$plan" ] && [ "$plan" -ge 12 ] && echo 0 || echo 1)"
+}
+
 # 2. The pin check tells a converted kernel from an unconverted one: judged
 #    by 6.1's expectations (iomap takes no FOLL_PIN pins), ext4 must fail.
 "$IOVBED" run --profile 6.1 --seed 1 --filter 'ext4/sync/*' >"$work/p61.tap" 2>&1
-rc=$?
-nfail=$(grep -c '^not ok' "$work/p61.tap")
-plan=$(sed -n 's/^1\.\.//p' "$work/p61.tap")
-check "--profile 6.1 fails every ext4 case on this kernel (exit $rc, $nfail of $plan failed)" \
-	"$([ $rc = 1 ] && [ "$nfail" = "$plan" ] && [ "$plan" -ge 12 ] && echo 0 || echo 1)"
+all_fail "--profile 6.1 fails every ext4 case on this kernel" "$work/p61.tap" $?
 check "a failure prints seed, offset, pin deltas and how to reproduce" \
 	"$(grep -q '^# case ext4/sync/.*: seed [0-9]*, file offset [0-9]*' "$work/p61.tap" &&
 	   grep -q '^# pins over the case: acquired +[0-9]* released +[0-9]*' "$work/p61.tap" &&
@@ -78,11 +81,7 @@ check "a failure prints seed, offset, pin deltas and how to reproduce" \
 
 # ... and FUSE direct IO from 6.9: judged by 6.8's rules, it must fail.
 "$IOVBED" run --profile 6.8 --seed 1 --filter 'fuse/sync/*' >"$work/p68.tap" 2>&1
-rc=$?
-nfail=$(grep -c '^not ok' "$work/p68.tap")
-plan=$(sed -n 's/^1\.\.//p' "$work/p68.tap")
-check "--profile 6.8 fails every FUSE case on this kernel (exit $rc, $nfail of $plan failed)" \
-	"$([ $rc = 1 ] && [ "$nfail" = "$plan" ] && [ "$plan" -ge 12 ] && echo 0 || echo 1)"
+all_fail "--profile 6.8 fails every FUSE case on this kernel" "$work/p68.tap" $?
 
 # ... and the dirty check fails when the pages are cleaned after the read
 #     completed (the self-test beside the in-flight "clean" cases, which
