@@ -3,6 +3,7 @@
 
 #include <sys/uio.h>
 #include "iovbed.h"
+#include "target.h"
 #include "util.h"
 #include "vmstat.h"
 
@@ -30,7 +31,9 @@ struct engine_ops {
 	int registers;		/* pins the buffer at registration, not per IO */
 	/* The flavour this engine builds on kernel v. */
 	enum flavour (*flavour)(const struct kver *v);
-	/* Can this kernel do it at all? 0, or -1 with the reason (a SKIP). */
+	/* Can this kernel do it at all? SETUP_READY; SETUP_SKIP when the
+	 * kernel lacks it or has it disabled; SETUP_BROKEN for any other
+	 * failure to set it up. The reason goes to why. */
 	int (*probe)(char *why);
 	/* Do the IO: bytes transferred, or -1 with rq->err. */
 	ssize_t (*run)(struct io_req *rq);

@@ -51,11 +51,15 @@ int aio_probe(char *why)
 
 	if (r < 0) {
 		errno = -r;
-		errf(why, "AIO not available: io_setup");
-		return -1;
+		if (r == -ENOSYS) {
+			errf(why, "AIO not built in: io_setup");
+			return SETUP_SKIP;
+		}
+		errf(why, "io_setup");
+		return SETUP_BROKEN;
 	}
 	io_destroy(ctx);
-	return 0;
+	return SETUP_READY;
 }
 
 static enum flavour aio_flavour(const struct kver *v)

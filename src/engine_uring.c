@@ -55,16 +55,20 @@ int uring_probe(char *why)
 
 	if (disabled == 2) {
 		snprintf(why, ERRLEN, "io_uring disabled (kernel.io_uring_disabled = 2)");
-		return -1;
+		return SETUP_SKIP;
 	}
 	ret = io_uring_queue_init(2, &ring, 0);
 	if (ret < 0) {
 		errno = -ret;
-		errf(why, "io_uring not available: io_uring_queue_init");
-		return -1;
+		if (ret == -ENOSYS || ret == -EPERM) {
+			errf(why, "io_uring not built in or not allowed: io_uring_queue_init");
+			return SETUP_SKIP;
+		}
+		errf(why, "io_uring_queue_init");
+		return SETUP_BROKEN;
 	}
 	io_uring_queue_exit(&ring);
-	return 0;
+	return SETUP_READY;
 }
 
 static enum flavour uring_flavour(const struct kver *v)

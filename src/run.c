@@ -62,7 +62,7 @@ int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, cha
 	if (scratch_open(&bed->scratch, opt->scratch ? opt->scratch : SCRATCH_BASE_DEFAULT,
 			 log, err) < 0)
 		return -1;
-	bed->pinlock = pinlock_open(bed->scratch.base, err);
+	bed->pinlock = pinlock_open(err);
 	if (bed->pinlock < 0)
 		return -1;
 	/* From here on our mounts are private: they die with this process. */
@@ -124,8 +124,7 @@ static enum setup_state engine_ensure(struct bed *bed, const struct tcase *tc)
 	enum setup_state *st = &bed->probe[tc->ei];
 
 	if (*st == SETUP_NONE)
-		*st = (!tc->e->probe || tc->e->probe(bed->probe_why[tc->ei]) == 0)
-			? SETUP_READY : SETUP_SKIP;
+		*st = tc->e->probe ? tc->e->probe(bed->probe_why[tc->ei]) : SETUP_READY;
 	return *st;
 }
 
@@ -353,15 +352,26 @@ out_release:
 	return ret;
 }
 
-static int io_and_measure(struct bed *bed, struct io_req *rq, const struct tcase *tc,
-			  struct pin_snap *s0, struct pin_snap *s3, ssize_t *n, char *err)
+/* The IO between two readings of the pin counters, held in flight if the
+ * case has an action; the second reading settles before calling a leak. */
+static int io_and_measure(struct bed *bed, struct target *t, const struct tcase *tc,
+			  struct buffer *b, struct io_req *rq, struct pin_snap *s0,
+			  struct pin_snap *s3, ssize_t *n, struct result *res, char *err)
 {
 	if (pin_read(bed->vs, s0, err) < 0)
 		return -1;
-	*n = tc->e->run(rq);
-	if (pin_read(bed->vs, s3, err) < 0)
+	if (tc->action == ACT_NONE)
+		*n = tc->e->run(rq);
+	else if (io_held(bed, t, tc, b, rq, n, res, err) < 0)
 		return -1;
-	return pin_settle(bed->vs, s0, s3, SETTLE_MS, err);
+	if (pin_read(bed->vs, s3, err) < 0 || pin_settle(bed->vs, s0, s3, SETTLE_MS, err) < 0)
+		return -1;
+	/* the self-test: pages cleaned after completion must fail the check */
+	if (tc->action == ACT_CLEAN_AFTER && *n > 0 && msync(b->map, b->maplen, MS_SYNC) < 0) {
+		errf(err, "msync MS_SYNC of the buffer after the read");
+		return -1;
+	}
+	return 0;
 }
 
 static void run_case_locked(struct bed *bed, const struct tcase *tc, struct result *res)
@@ -391,8 +401,9 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 	st = target_ensure(t, bed);
 	if (st != SETUP_READY)
 		return not_run(res, st, t->why);
-	if (engine_ensure(bed, tc) != SETUP_READY)
-		return not_run(res, SETUP_SKIP, bed->probe_why[tc->ei]);
+	st = engine_ensure(bed, tc);
+	if (st != SETUP_READY)
+		return not_run(res, st, bed->probe_why[tc->ei]);
 
 	span = t->region - (off_t)len;
 	res->file_off = (tc->dir == DIR_READ ? t->read_base : t->write_base) +
@@ -443,22 +454,7 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 		goto out_buf;
 	}
 	kmsg_mark(&bed->kmsg);
-	if (tc->action != ACT_NONE) {
-		if (pin_read(bed->vs, &s0, why) < 0 ||
-		    io_held(bed, t, tc, &b, &rq, &n, res, why) < 0 ||
-		    pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0) {
-			close(fd);
-			not_run(res, SETUP_BROKEN, why);
-			goto out_buf;
-		}
-		/* the self-test: pages cleaned after completion must fail the check */
-		if (tc->action == ACT_CLEAN_AFTER && n > 0 && msync(b.map, b.maplen, MS_SYNC) < 0) {
-			errf(why, "msync MS_SYNC of the buffer after the read");
-			close(fd);
-			not_run(res, SETUP_BROKEN, why);
-			goto out_buf;
-		}
-	} else if (io_and_measure(bed, &rq, tc, &s0, &s3, &n, why) < 0) {
+	if (io_and_measure(bed, t, tc, &b, &rq, &s0, &s3, &n, res, why) < 0) {
 		close(fd);
 		not_run(res, SETUP_BROKEN, why);
 		goto out_buf;

@@ -90,13 +90,12 @@ static long long state_read(const char *dir, const char *key)
 	return read_ll(path, NULL);
 }
 
-static int hugetlb_adjust(const char *lockdir, long delta, long *got, char *err)
+static int hugetlb_adjust(long delta, long *got, char *err)
 {
 	char path[PATH_MAX + 32], val[32];
 	long long before, after;
 	int fd, ret = -1;
 
-	(void)lockdir;
 	snprintf(path, sizeof(path), "%s/iovbed-sysctl.lock", LOCK_DIR);
 	fd = lock_path(path, 0, err);
 	if (fd < 0)
@@ -122,7 +121,7 @@ out:
 int hugetlb_reserve(struct scratch *s, long pages, char *err)
 {
 	long got = 0;
-	int ret = hugetlb_adjust(s->base, pages, &got, err);
+	int ret = hugetlb_adjust(pages, &got, err);
 
 	if (ret == 0) {
 		s->hugetlb_added += got;
@@ -137,7 +136,7 @@ void hugetlb_release(struct scratch *s)
 
 	if (s->hugetlb_added <= 0)
 		return;
-	if (hugetlb_adjust(s->base, -s->hugetlb_added, &got, NULL) == 0) {
+	if (hugetlb_adjust(-s->hugetlb_added, &got, NULL) == 0) {
 		s->hugetlb_added = 0;
 		state_write(s->dir, "hugetlb_added", 0);
 	}
@@ -173,7 +172,7 @@ static void unmount_below(const char *dir, struct strbuf *log)
 	}
 }
 
-static void reclaim_one(const char *base, const char *dir, struct strbuf *log)
+static void reclaim_one(const char *dir, struct strbuf *log)
 {
 	long long added = state_read(dir, "hugetlb_added");
 	long got;
@@ -183,7 +182,7 @@ static void reclaim_one(const char *base, const char *dir, struct strbuf *log)
 
 	unmount_below(dir, log);
 	loop_detach_below(dir, log);
-	if (added > 0 && hugetlb_adjust(base, -added, &got, NULL) == 0 && log)
+	if (added > 0 && hugetlb_adjust(-added, &got, NULL) == 0 && log)
 		sb_addf(log, "reclaim: gave back %lld hugetlb pages\n", added);
 	if (rm_rf(dir) < 0 && log)
 		sb_addf(log, "reclaim: could not remove all of %s\n", dir);
@@ -215,7 +214,7 @@ int scratch_reclaim(const char *base, struct strbuf *log)
 			continue;	/* a live run holds it */
 		if (log)
 			sb_addf(log, "reclaim: %s was left by a killed run\n", dir);
-		reclaim_one(base, dir, log);
+		reclaim_one(dir, log);
 		close(fd);
 		n++;
 	}
@@ -301,12 +300,11 @@ void scratch_close(struct scratch *s)
 	*s->dir = 0;
 }
 
-int pinlock_open(const char *base, char *err)
+int pinlock_open(char *err)
 {
 	char path[PATH_MAX + 16];
 	int fd;
 
-	(void)base;
 	if (mkdir_p(LOCK_DIR, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/iovbed-pins.lock", LOCK_DIR);

@@ -32,9 +32,9 @@ int private_mount_ns(char *err);
 extern volatile sig_atomic_t stop_signal;
 void signals_install(void);
 
-/* A machine-wide lock around pin measurements, so two runs side by side
- * never count each other's pins. */
-int pinlock_open(const char *base, char *err);
+/* A machine-wide lock (in /run/lock, whatever --scratch says) around pin
+ * measurements, so two runs side by side never count each other's pins. */
+int pinlock_open(char *err);
 void pinlock(int fd);
 void pinunlock(int fd);
 
