@@ -24,10 +24,45 @@ static const struct fs_recipe {
 #define NFS_MAX (sizeof(recipes) / sizeof(recipes[0]))
 static struct scratchfs instances[NFS_MAX];
 
+static const struct fs_recipe *recipe(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < NFS_MAX; i++)
+		if (!strcmp(recipes[i].type, type))
+			return &recipes[i];
+	return NULL;
+}
+
+int scratchfs_make_on(const char *type, const char *dev, const char *mnt, char *err)
+{
+	const struct fs_recipe *r = recipe(type);
+	char *argv[10], out[2048];
+	int i;
+
+	if (!r) {
+		errno = 0;
+		errf(err, "no recipe for a %s scratch filesystem", type);
+		return -1;
+	}
+	for (i = 0; r->mkfs[i]; i++)
+		argv[i] = (char *)r->mkfs[i];
+	argv[i++] = (char *)dev;
+	argv[i] = NULL;
+	if (run_cmd(argv, out, sizeof(out), err) < 0)
+		return -1;
+	if (mkdir_p(mnt, err) < 0)
+		return -1;
+	if (mount(dev, mnt, r->type, 0, r->options) < 0) {
+		errf(err, "mount -t %s -o '%s' %s %s", r->type, r->options, dev, mnt);
+		return -1;
+	}
+	return 0;
+}
+
 static int make_fs(struct scratch *s, const struct fs_recipe *r, struct scratchfs *fs)
 {
-	char *argv[10], out[2048];
-	int fd, i;
+	int fd;
 
 	snprintf(fs->type, sizeof(fs->type), "%s", r->type);
 	if (pathf(fs->image, sizeof(fs->image), "%s/%s.img", s->dir, r->type) < 0 ||
@@ -48,19 +83,8 @@ static int make_fs(struct scratch *s, const struct fs_recipe *r, struct scratchf
 	close(fd);
 	if (loop_attach(&fs->loop, fs->image, 1, fs->err) < 0)
 		return -1;
-	for (i = 0; r->mkfs[i]; i++)
-		argv[i] = (char *)r->mkfs[i];
-	argv[i++] = fs->loop.dev;
-	argv[i] = NULL;
-	if (run_cmd(argv, out, sizeof(out), fs->err) < 0)
+	if (scratchfs_make_on(r->type, fs->loop.dev, fs->mnt, fs->err) < 0)
 		goto out_loop;
-	if (mkdir_p(fs->mnt, fs->err) < 0)
-		goto out_loop;
-	if (mount(fs->loop.dev, fs->mnt, r->type, 0, r->options) < 0) {
-		errf(fs->err, "mount -t %s -o '%s' %s %s", r->type, r->options,
-		     fs->loop.dev, fs->mnt);
-		goto out_loop;
-	}
 	return 0;
 out_loop:
 	loop_detach(&fs->loop);

@@ -6,19 +6,76 @@
 #include "pattern.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define INO_DATA 2
 #define INO_CTL 3
+#define INO_SCRIPT 4
+#define INO_ACCT 5
+#define INO_DISK 6
+#define INO_LOG 7
+#define INO_CACHED 8	/* "data" again, without FOPEN_DIRECT_IO */
 #define CTL_SIZE 4096
+#define ACCT_MAX (1024 * 1024)
 
 static struct fused_state st;
 static int use_splice;
+static const char *status_path;
+static unsigned char *disk, *acct_buf;
+static size_t disk_size, acct_size;
+
+static const struct {
+	const char *name;
+	fuse_ino_t ino;
+} files[] = {
+	{ "data", INO_DATA }, { "ctl", INO_CTL }, { "script", INO_SCRIPT },
+	{ "acct", INO_ACCT }, { "disk", INO_DISK }, { "log", INO_LOG },
+	{ "data-cached", INO_CACHED },
+};
+
+static int exists(fuse_ino_t ino)
+{
+	return ino == FUSE_ROOT_ID || (ino >= INO_DATA && ino <= INO_CACHED &&
+				       (ino != INO_DISK || disk));
+}
+
+static off_t file_size(fuse_ino_t ino)
+{
+	switch (ino) {
+	case INO_DATA:
+	case INO_CACHED: return st.size;
+	case INO_SCRIPT: return sizeof(FUSED_SCRIPT) - 1;
+	case INO_ACCT: return acct_size;
+	case INO_DISK: return disk_size;
+	case INO_LOG: return FUSED_LOG_MAX;
+	default: return CTL_SIZE;
+	}
+}
+
+/* The status line, also where the test bed can read it without FUSE. */
+static void publish(void)
+{
+	char s[CTL_SIZE];
+	int n, fd;
+
+	if (!status_path)
+		return;
+	n = fused_status(&st, s, sizeof(s));
+	fd = open(status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, s, n) != n)
+		n = -1;
+	close(fd);
+}
 
 /* The held request, answered on a later ctl command. */
 static struct {
@@ -38,9 +95,9 @@ static void fill_attr(fuse_ino_t ino, struct stat *s)
 		s->st_mode = S_IFDIR | 0700;
 		s->st_nlink = 2;
 	} else {
-		s->st_mode = S_IFREG | 0600;
+		s->st_mode = S_IFREG | (ino == INO_SCRIPT ? 0700 : 0600);
 		s->st_nlink = 1;
-		s->st_size = ino == INO_DATA ? (off_t)st.size : CTL_SIZE;
+		s->st_size = file_size(ino);
 		s->st_blocks = s->st_size / 512;
 	}
 }
@@ -58,15 +115,15 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
+	size_t i;
 
 	memset(&e, 0, sizeof(e));
 	if (parent != FUSE_ROOT_ID)
 		return (void)fuse_reply_err(req, ENOENT);
-	if (!strcmp(name, "data"))
-		e.ino = INO_DATA;
-	else if (!strcmp(name, "ctl"))
-		e.ino = INO_CTL;
-	else
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(name, files[i].name) && exists(files[i].ino))
+			e.ino = files[i].ino;
+	if (!e.ino)
 		return (void)fuse_reply_err(req, ENOENT);
 	fill_attr(e.ino, &e.attr);
 	fuse_reply_entry(req, &e);
@@ -77,7 +134,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct stat s;
 
 	(void)fi;
-	if (ino != FUSE_ROOT_ID && ino != INO_DATA && ino != INO_CTL)
+	if (!exists(ino))
 		return (void)fuse_reply_err(req, ENOENT);
 	fill_attr(ino, &s);
 	fuse_reply_attr(req, &s, 0);
@@ -93,9 +150,15 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (ino != INO_DATA && ino != INO_CTL)
+	if (ino == FUSE_ROOT_ID)
 		return (void)fuse_reply_err(req, EISDIR);
-	fi->direct_io = 1;	/* FOPEN_DIRECT_IO: every IO takes the direct path */
+	if (!exists(ino))
+		return (void)fuse_reply_err(req, ENOENT);
+	/* FOPEN_DIRECT_IO: every IO takes the direct path. Not ctl: its
+	 * writes go through the page cache (copied, never pinned), so steering
+	 * the daemon adds no pins to what a case measures; the test bed reads
+	 * the status from status_path, outside the mount. */
+	fi->direct_io = ino != INO_CTL && ino != INO_CACHED;
 	fi->keep_cache = 0;
 	fuse_reply_open(req, fi);
 }
@@ -111,26 +174,44 @@ static void reply_read(fuse_req_t req, size_t size, off_t off, long shorten)
 	fuse_reply_buf(req, (const char *)st.data + off, n);
 }
 
+/* Reply with [off, off+size) of a file of len bytes at base. */
+static void reply_span(fuse_req_t req, const void *base, size_t len, size_t size, off_t off)
+{
+	if ((size_t)off >= len)
+		return (void)fuse_reply_buf(req, NULL, 0);
+	fuse_reply_buf(req, (const char *)base + off, size < len - off ? size : len - off);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	(void)fi;
-	if (ino == INO_CTL) {
-		char s[CTL_SIZE];
-		int n = fused_status(&st, s, sizeof(s));
+	char s[CTL_SIZE];
 
-		if (off >= n)
-			return (void)fuse_reply_buf(req, NULL, 0);
-		return (void)fuse_reply_buf(req, s + off, (size_t)(n - off) < size ? (size_t)(n - off) : size);
+	(void)fi;
+	switch (ino) {
+	case INO_CTL:
+		reply_span(req, s, fused_status(&st, s, sizeof(s)), size, off);
+		return;
+	case INO_SCRIPT:
+		fused_log(&st, "READ", "script", off, size);
+		return reply_span(req, FUSED_SCRIPT, sizeof(FUSED_SCRIPT) - 1, size, off);
+	case INO_ACCT:
+		return reply_span(req, acct_buf, acct_size, size, off);
+	case INO_DISK:
+		return reply_span(req, disk, disk_size, size, off);
+	case INO_LOG:
+		return reply_span(req, st.log, st.loglen, size, off);
 	}
 	st.reads++;
 	if (fused_should_hold(&st, FUSED_READ, off)) {
 		held.req = req;
 		held.size = size;
 		held.off = off;
+		publish();
 		return;
 	}
 	reply_read(req, size, off, 0);
+	publish();
 }
 
 /* Answer the held request: err > 0 fails it, shorten > 0 cuts it short. */
@@ -177,8 +258,26 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		default:
 			break;
 		}
+		publish();
 		return (void)fuse_reply_write(req, size);
 	}
+	if (ino == INO_DISK) {
+		if ((size_t)off >= disk_size || size > disk_size - off)
+			return (void)fuse_reply_err(req, ENOSPC);
+		memcpy(disk + off, buf, size);
+		return (void)fuse_reply_write(req, size);
+	}
+	if (ino == INO_ACCT) {
+		fused_log(&st, "WRITE", "acct", off, size);
+		if (off < 0 || off > ACCT_MAX || size > (size_t)(ACCT_MAX - off))
+			return (void)fuse_reply_err(req, EFBIG);
+		memcpy(acct_buf + off, buf, size);
+		if ((size_t)off + size > acct_size)
+			acct_size = off + size;
+		return (void)fuse_reply_write(req, size);
+	}
+	if (ino != INO_DATA && ino != INO_CACHED)
+		return (void)fuse_reply_err(req, EACCES);
 	if (fused_should_hold(&st, FUSED_WRITE, off)) {
 		held.payload = malloc(size);
 		if (!held.payload) {
@@ -189,10 +288,12 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		held.req = req;
 		held.size = size;
 		held.off = off;
+		publish();
 		return;
 	}
 	fused_write(&st, buf, size, off);
 	fuse_reply_write(req, size);
+	publish();
 }
 
 static void op_ok(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -208,7 +309,22 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 	op_ok(req, ino, fi);
 }
 
+/* Plenty of room: process accounting stops writing below 2% free. */
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_blocks = sv.f_bfree = sv.f_bavail = 1 << 20;
+	sv.f_files = sv.f_ffree = sv.f_favail = 1024;
+	sv.f_namemax = 255;
+	fuse_reply_statfs(req, &sv);
+}
+
 static const struct fuse_lowlevel_ops ops = {
+	.statfs = op_statfs,
 	.init = op_init,
 	.lookup = op_lookup,
 	.getattr = op_getattr,
@@ -232,12 +348,17 @@ int fused_main(const struct fused_config *cfg)
 	st.size = cfg->size;
 	st.seed = cfg->seed;
 	use_splice = cfg->splice;
+	status_path = cfg->status_path;
+	disk_size = cfg->disk_size;
 	st.data = malloc(st.size);
-	if (!st.data) {
-		fprintf(stderr, "iovbed-fused: malloc %zu failed\n", st.size);
-		return 1;
+	acct_buf = malloc(ACCT_MAX);
+	disk = disk_size ? calloc(1, disk_size) : NULL;
+	if (!st.data || !acct_buf || (disk_size && !disk)) {
+		fprintf(stderr, "iovbed-fused: out of memory for the files\n");
+		goto out_free;
 	}
 	pattern_fill(st.data, st.size, st.seed, 0);
+	publish();
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!se)
 		goto out_free;
@@ -251,7 +372,16 @@ int fused_main(const struct fused_config *cfg)
 	}
 	if (fuse_session_mount(se, cfg->mountpoint) != 0)
 		goto out_signals;
+	/* Leave the test bed's mount namespace (the mount stays in it): it
+	 * will hold filesystems on loop devices over our files, and if we
+	 * held it, our own death would unmount them, syncing through FUSE
+	 * to us: a deadlock in exit. */
+	if (cfg->under_test_bed && unshare(CLONE_NEWNS) < 0) {
+		fprintf(stderr, "iovbed-fused: unshare(CLONE_NEWNS): %s\n", strerror(errno));
+		goto out_unmount;
+	}
 	ret = fuse_session_loop(se) < 0 ? 1 : 0;
+out_unmount:
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
@@ -259,5 +389,7 @@ out_destroy:
 	fuse_session_destroy(se);
 out_free:
 	free(st.data);
+	free(acct_buf);
+	free(disk);
 	return ret;
 }

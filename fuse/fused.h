@@ -6,10 +6,16 @@
 #include <sys/types.h>
 
 /*
- * The test bed's FUSE daemon (libfuse3 low-level API). It serves one file,
- * "data", opened with FOPEN_DIRECT_IO, whose content starts as the
- * positional pattern of `seed` and keeps what is written; and a control
- * file, "ctl", through which the test bed steers it:
+ * The test bed's FUSE daemon (libfuse3 low-level API). Every file is
+ * opened with FOPEN_DIRECT_IO. It serves "data", whose content starts as
+ * the positional pattern of `seed` and keeps what is written; "script", a
+ * shell script (the kernel reads its #! line itself: KVEC); "acct", an
+ * empty file that grows by what is appended (process accounting records
+ * written by the kernel: KVEC); "disk", disk_size zero bytes (a loop
+ * device's backing file), if disk_size is set; "data-cached", the
+ * content of "data" served without FOPEN_DIRECT_IO; "log", the requests on
+ * script and acct, a line each; and "ctl", through which the test bed
+ * steers it:
  *
  *   expect SEED OFF LEN   check every WRITE into [OFF, OFF+LEN) against the
  *                         pattern of SEED; mismatches are counted
@@ -19,9 +25,11 @@
  *   short N               answer it N bytes short
  *   reset                 forget counters, expectation and mismatches
  *
- * Reading ctl returns one line of status:
+ * Reading ctl returns one line of status, also written to status_path,
+ * outside the mount, after every command and every request on data:
  *   reads R writes W mismatches M held read|write|none OFF first_bad TEXT
- * A held request never blocks the others: the loop goes on.
+ * Holds apply to "data" only. A held request never blocks the others:
+ * the loop goes on.
  */
 struct fused_config {
 	const char *mountpoint;
@@ -29,7 +37,15 @@ struct fused_config {
 	uint64_t seed;
 	int splice;		/* splice read/write/move on /dev/fuse */
 	int under_test_bed;	/* ignore SIGINT/SIGHUP: the test bed stops us */
+	size_t disk_size;	/* serve "disk" of this many bytes if not 0 */
+	const char *status_path;	/* publish the status line here, or NULL */
 };
+
+/* Only the kernel reads the script: env runs sh -c 'exit 42', which never
+ * opens it, so the exit status proves the #! line arrived intact. */
+#define FUSED_SCRIPT "#!/usr/bin/env -S sh -c 'exit 42'\n# iovbed: only the kernel reads this file\n"
+#define FUSED_SCRIPT_STATUS 42
+#define FUSED_LOG_MAX 8192
 
 /* Run the daemon in this process until unmounted or signalled. */
 int fused_main(const struct fused_config *cfg);
@@ -50,6 +66,8 @@ struct fused_state {
 	off_t hold_off;
 	enum fused_op held_op;	/* a request is held */
 	off_t held_off;
+	char log[FUSED_LOG_MAX];	/* requests on script and acct */
+	size_t loglen;
 };
 
 enum fused_cmd { CMD_BAD, CMD_EXPECT, CMD_HOLD, CMD_RELEASE, CMD_FAIL, CMD_SHORT, CMD_RESET };
@@ -60,5 +78,7 @@ void fused_write(struct fused_state *st, const void *buf, size_t len, off_t off)
 /* Should a request of op at off be held now? Disarms the hold if so. */
 int fused_should_hold(struct fused_state *st, enum fused_op op, off_t off);
 int fused_status(const struct fused_state *st, char *out, size_t len);
+/* Append one line to the request log (dropped when full). */
+void fused_log(struct fused_state *st, const char *op, const char *file, off_t off, size_t len);
 
 #endif

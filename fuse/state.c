@@ -39,6 +39,8 @@ enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
 		st->reads = st->writes = st->mismatches = 0;
 		st->first_bad[0] = 0;
 		st->hold_op = FUSED_NONE;
+		st->loglen = 0;
+		st->log[0] = 0;
 		return CMD_RESET;
 	}
 	return CMD_BAD;
@@ -88,4 +90,15 @@ int fused_status(const struct fused_state *st, char *out, size_t len)
 	return snprintf(out, len, "reads %lu writes %lu mismatches %lu held %s %lld first_bad %s\n",
 			st->reads, st->writes, st->mismatches, ops[st->held_op],
 			(long long)st->held_off, st->first_bad[0] ? st->first_bad : "-");
+}
+
+void fused_log(struct fused_state *st, const char *op, const char *file, off_t off, size_t len)
+{
+	int n = snprintf(st->log + st->loglen, sizeof(st->log) - st->loglen, "%s %s off %lld size %zu\n",
+			 op, file, (long long)off, len);
+
+	if (n > 0 && (size_t)n < sizeof(st->log) - st->loglen)
+		st->loglen += n;
+	else
+		st->log[st->loglen] = 0;
 }

@@ -5,6 +5,7 @@ const struct engine_ops *const engine_table[] = {
 	&engine_sync, &engine_vector, &engine_vector1,
 	&engine_uring, &engine_uring_vec, &engine_uring_fixed,
 	&engine_aio, &engine_aio_vec,
+	&engine_exec, &engine_acct,
 };
 const size_t engine_count = sizeof(engine_table) / sizeof(engine_table[0]);
 

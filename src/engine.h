@@ -29,6 +29,10 @@ struct engine_ops {
 	int min_segs;		/* vector engines need 2+ segments */
 	int max_segs;
 	int registers;		/* pins the buffer at registration, not per IO */
+	/* Not a user IO: the kernel reads or writes a file of the target
+	 * itself (target_ops.kernel_io does it); one case per target. */
+	int kernel;
+	enum dir kernel_dir;
 	/* The flavour this engine builds on kernel v. */
 	enum flavour (*flavour)(const struct kver *v);
 	/* Can this kernel do it at all? SETUP_READY; SETUP_SKIP when the
@@ -45,6 +49,7 @@ extern const size_t engine_count;
 extern const struct engine_ops engine_sync, engine_vector, engine_vector1;
 extern const struct engine_ops engine_uring, engine_uring_vec, engine_uring_fixed;
 extern const struct engine_ops engine_aio, engine_aio_vec;
+extern const struct engine_ops engine_exec, engine_acct;
 
 #define MAX_SEGS 4
 /* Split [buf, buf + len) into n contiguous segments of align multiples. */

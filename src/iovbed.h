@@ -33,11 +33,25 @@ enum path_class {
 	PATH_COPY,	/* accepts O_DIRECT but copies (tmpfs): never pins */
 };
 
-/* What is done while the IO is held in flight (targets that can hold one). */
+/* What is done while the IO is held in flight (targets that can hold
+ * one); the table in action.c says which cases each applies to. */
 enum action {
 	ACT_NONE,
-	ACT_CLEAN,		/* clean the buffer pages (msync) while the read is held */
+	ACT_CLEAN,		/* a. clean the buffer pages (msync) while the read is held */
 	ACT_CLEAN_AFTER,	/* self-test: clean them after completion: dirty must FAIL */
+	ACT_FORK,		/* b. fork; the parent writes the page; the child's copy */
+	ACT_MUNMAP,		/* c. unmap the buffer */
+	ACT_DONTNEED,		/* d. madvise(MADV_DONTNEED) the buffer */
+	ACT_MPROTECT,		/* e. mprotect(PROT_READ) the buffer */
+	ACT_COMPACT,		/* f. compact all memory (/proc/sys/vm/compact_memory) */
+	ACT_MIGRATE,		/* f. move_pages the buffer to another NUMA node */
+	ACT_ABORT,		/* h. abort the connection (fusectl) */
+	ACT_KILL,		/* h. SIGKILL the daemon */
+	ACT_EIO,		/* the request fails with EIO */
+	ACT_SHORT,		/* the read is answered 4096 bytes short */
+	ACT_DELAY,		/* the answer comes after a delay */
+	ACT_STUCK,		/* self-test: never answered: the case timeout must report it */
+	ACT_COUNT
 };
 
 /* One size/offset point: IO of `size` bytes at `bufoff` bytes into a

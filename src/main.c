@@ -97,13 +97,14 @@ static int run(const struct matrix *m, const struct options *o)
 		ret = 2;
 		goto out;
 	}
-	for (i = 0; i < m->n && !stop_signal; i++) {
+	for (i = 0; i < m->n && !stop_signal && !bed.wedged; i++) {
 		struct result res;
 
 		if (!m->c[i].selected)
 			continue;
 		run_case(&bed, &m->c[i], &res);
-		report_case(&rep, &bed, &m->c[i], &res);
+		if (!res.interrupted)
+			report_case(&rep, &bed, &m->c[i], &res);
 		result_free(&res);
 	}
 	report_close(&rep, &bed, stop_signal != 0);

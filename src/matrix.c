@@ -1,5 +1,6 @@
 /* The case matrix: every point, why some cannot run, what runs by default. */
 #include "matrix.h"
+#include "action.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -51,7 +52,9 @@ static const char *impossible(const struct target_ops *t, const struct engine_op
 
 static const char *action_name(enum action a)
 {
-	return a == ACT_CLEAN ? "clean" : a == ACT_CLEAN_AFTER ? "clean-after" : "";
+	const struct action_spec *sp = action_spec(a);
+
+	return sp ? sp->name : "";
 }
 
 /* One point of the matrix, its id and whether it can be meaningful. */
@@ -76,35 +79,91 @@ static void case_fill(struct tcase *c, size_t ti, size_t ei, size_t bi, enum dir
 		 dir_name(d), vname, a ? "/" : "", action_name(a));
 }
 
-/* In-flight cases: reads into MAP_SHARED file pages, held by a target that
- * can hold a request, the pages cleaned while held (re-dirtying at
- * completion); and the self-test that cleans them after completion. */
-#define ACTION_VARIANT 3	/* 64k+512 */
+/* In-flight cases: every action of the table against every target that
+ * can hold a request, on the buffers and directions the action applies
+ * to, at one variant. The default runs every engine for actions that say
+ * so, else one engine per combination, rotated; --full runs them all. */
+#define ACTION_VARIANT 3	/* 64k+512: the first page also holds guard bytes */
 static size_t add_action_cases(struct matrix *m, size_t n, const int *target_given)
 {
-	size_t ti, ei, bi;
-	int a;
+	size_t ti, ei, bi, k;
+	int d;
 
 	for (ti = 0; ti < target_count; ti++) {
 		const struct target_ops *t = target_table[ti];
 
 		if (!t->hold || (t->user_given && !(target_given && target_given[ti])))
 			continue;
-		for (ei = 0; ei < engine_count; ei++)
-			for (bi = 0; bi < buffer_count; bi++)
-				for (a = ACT_CLEAN; a <= ACT_CLEAN_AFTER; a++) {
-					struct tcase *c = &m->c[n++];
+		for (k = 0; k < action_count; k++) {
+			const struct action_spec *sp = &action_table[k];
 
-					case_fill(c, ti, ei, bi, DIR_READ, ACTION_VARIANT, a);
-					c->selftest = a == ACT_CLEAN_AFTER;
-					if (c->b->backing != BACKING_FILE)
-						c->impossible = "cleaning while in flight needs MAP_SHARED "
-								"pages of a disk file";
-					else if (c->e->registers && c->b->longterm_refused)
-						c->impossible = "the kernel refuses to register these pages: "
-								"no IO to hold";
-					c->in_default = !c->impossible && !c->selftest;
+			if (sp->cuts && !t->cut)
+				continue;
+			for (bi = 0; bi < buffer_count; bi++) {
+				if (!(sp->backings & (1u << buffer_table[bi]->backing)))
+					continue;
+				for (d = 0; d < 2; d++) {
+					size_t first = n, possible = 0, pick;
+
+					if (!(sp->dirs & (1u << d)))
+						continue;
+					for (ei = 0; ei < engine_count; ei++) {
+						struct tcase *c;
+
+						if (engine_table[ei]->kernel)
+							continue;
+						c = &m->c[n++];
+						case_fill(c, ti, ei, bi, d, ACTION_VARIANT, sp->a);
+						c->selftest = sp->selftest;
+						if (!c->impossible && c->e->registers &&
+						    c->b->longterm_refused)
+							c->impossible = "the kernel refuses to register "
+									"these pages: no IO to hold";
+						possible += !c->impossible;
+					}
+					if (sp->selftest || !possible)
+						continue;
+					pick = (ti + k + bi * 3 + d) % possible;
+					for (ei = first; ei < n; ei++) {
+						struct tcase *c = &m->c[ei];
+
+						if (c->impossible)
+							continue;
+						c->in_default = sp->every_engine || pick == 0;
+						if (pick-- == 0 && !sp->every_engine)
+							break;
+					}
 				}
+			}
+		}
+	}
+	return n;
+}
+
+/* The kernel's own IO (KVEC) into a file of each target that serves it:
+ * one case per target and kernel engine, "fuse/exec/kvec/read". */
+static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_given)
+{
+	size_t ti, ei;
+
+	for (ti = 0; ti < target_count; ti++) {
+		const struct target_ops *t = target_table[ti];
+
+		if (!t->kernel_io || (t->user_given && !(target_given && target_given[ti])))
+			continue;
+		for (ei = 0; ei < engine_count; ei++) {
+			const struct engine_ops *e = engine_table[ei];
+			struct tcase *c;
+
+			if (!e->kernel)
+				continue;
+			c = &m->c[n++];
+			case_fill(c, ti, ei, 0, e->kernel_dir, 0, ACT_NONE);
+			snprintf(c->id, sizeof(c->id), "%s/%s/kvec/%s", t->name, e->name,
+				 dir_name(c->dir));
+			c->impossible = NULL;
+			c->in_default = 1;
+		}
 	}
 	return n;
 }
@@ -114,7 +173,7 @@ int matrix_build(struct matrix *m, const int *target_given)
 	size_t ti, ei, bi, vi, n = 0, cap;
 	int d;
 
-	cap = target_count * engine_count * buffer_count * (2 * variant_count + 2);
+	cap = target_count * engine_count * (buffer_count * 2 * (variant_count + action_count) + 1);
 	m->c = calloc(cap, sizeof(*m->c));
 	m->n = 0;
 	if (!m->c)
@@ -125,7 +184,7 @@ int matrix_build(struct matrix *m, const int *target_given)
 		if (t->user_given && !(target_given && target_given[ti]))
 			continue;
 		for (ei = 0; ei < engine_count; ei++)
-			for (bi = 0; bi < buffer_count; bi++)
+			for (bi = 0; bi < buffer_count && !engine_table[ei]->kernel; bi++)
 				for (d = 0; d < 2; d++) {
 					size_t first = n, possible = 0, pick, k;
 
@@ -152,6 +211,7 @@ int matrix_build(struct matrix *m, const int *target_given)
 				}
 	}
 	n = add_action_cases(m, n, target_given);
+	n = add_kernel_cases(m, n, target_given);
 	m->n = n;
 	return 0;
 }

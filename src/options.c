@@ -12,7 +12,7 @@ void options_usage(FILE *f)
 	fputs("usage: iovbed list [--all] [--full] [--filter GLOB]... [--size SIZE]...\n"
 	      "       iovbed run  [--filter GLOB]... [--size SIZE]... [--full] [--seed N]\n"
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
-	      "                   [--profile VERSION] [--scratch DIR]\n"
+	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
 	      "       iovbed help | --version\n"
 	      "\n"
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"
@@ -29,6 +29,8 @@ void options_usage(FILE *f)
 	      "  --destroy       allow --device to overwrite a device that holds a signature\n"
 	      "  --profile VER   judge pins by kernel VER's expectations (e.g. 6.1)\n"
 	      "  --scratch DIR   where the run keeps its images and mounts (/var/tmp/iovbed)\n"
+	      "  --timeout SECS  a case whose IO has not completed by then is reported\n"
+	      "                  stuck, with the kernel stack of the task (default 60)\n"
 	      "  -v, --verbose   print set-up and reclaim messages\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
 	      "99 the test bed itself broke (set-up failed).\n", f);
@@ -78,16 +80,19 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		{ "destroy", no_argument, NULL, 'X' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "scratch", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *cmd;
+	unsigned long tv;
 	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->timeout = 60;
 	*err = 0;
 	if (argc < 2) {
 		snprintf(err, errlen, "no command given");
@@ -138,6 +143,16 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 				return -1;
 			}
 			o->seed_given = 1;
+			break;
+		case 'T':
+			errno = 0;
+			tv = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || tv == 0 || tv > 86400) {
+				snprintf(err, errlen, "--timeout '%s': not a number of seconds "
+					 "(1 to 86400)", optarg);
+				return -1;
+			}
+			o->timeout = tv;
 			break;
 		case 'j': o->json = optarg; break;
 		case 'd': o->dir = optarg; break;

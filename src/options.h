@@ -29,6 +29,7 @@ struct options {
 	int destroy;		/* --destroy: the device may hold a filesystem */
 	const char *profile;	/* --profile VERSION: expectations of another kernel */
 	const char *scratch;	/* --scratch DIR: where the run keeps its files */
+	unsigned timeout;	/* --timeout: seconds a case's IO may take */
 	int verbose;
 };
 

@@ -193,8 +193,11 @@ void report_case(struct report *r, const struct bed *bed, const struct tcase *tc
 				res->reg.acquired, res->reg.released, res->io.acquired);
 		fprintf(f, "\n");
 		tap_diag(f, sb_str(&res->diag));
-		fprintf(f, "# reproduce: iovbed run --seed %llu --filter '%s'\n",
-			(unsigned long long)bed->seed, tc->id);
+		fprintf(f, "# reproduce: iovbed run --seed %llu --filter '%s'", (unsigned long long)bed->seed,
+			tc->id);
+		if (bed->opt->timeout != 60)
+			fprintf(f, " --timeout %u", bed->opt->timeout);
+		fprintf(f, "\n");
 		break;
 	}
 	fflush(f);
@@ -235,7 +238,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	fprintf(e, "\niovbed conversion report: kernel %d.%d.%d, profile %s, seed %llu\n",
 		bed->prof.v.major, bed->prof.v.minor, bed->prof.v.patch, bed->prof.name,
 		(unsigned long long)bed->seed);
-	fprintf(e, "%-11s %-12s %-10s %5s %5s %5s %5s  %-6s %-8s %-7s %-5s\n", "target", "engine",
+	fprintf(e, "%-12s %-12s %-10s %5s %5s %5s %5s  %-6s %-8s %-7s %-5s\n", "target", "engine",
 		"flavour", "pass", "fail", "skip", "brkn", "pinned", "balanced", "dirtied", "data");
 	for (i = 0; i < target_count * engine_count; i++) {
 		struct path_sum *p = &r->paths[i];
@@ -246,7 +249,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 		snprintf(pinned, sizeof(pinned), "%s", yes_no(p->pinned, p->unpinned));
 		if (p->e->registers && p->refused && !p->pinned && !p->unpinned)
 			snprintf(pinned, sizeof(pinned), "refused");
-		fprintf(e, "%-11s %-12s %-10s %5zu %5zu %5zu %5zu  %-6s %-8s %-7s %-5s\n",
+		fprintf(e, "%-12s %-12s %-10s %5zu %5zu %5zu %5zu  %-6s %-8s %-7s %-5s\n",
 			p->t->name, p->e->name, short_flavour(p->e->flavour(&bed->prof.v)),
 			p->pass, p->fail, p->skip, p->broken, pinned,
 			yes_no(p->balanced, p->unbalanced), yes_no(p->dirty_yes, p->dirty_no),

@@ -1,5 +1,6 @@
 /* Running one case: set up, IO, the four checks. */
 #include "run.h"
+#include "action.h"
 #include "checks.h"
 #include "kpage.h"
 #include "pattern.h"
@@ -11,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mempolicy.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SETTLE_MS 1000		/* re-read an imbalance this long before calling it a leak */
@@ -160,19 +165,12 @@ out:
 	free(rb);
 }
 
-/* Reads into MAP_SHARED file pages: every page dirty after completion, and
- * the data reaches the buffer's own file: after munmap + fsync it is read
- * back with O_DIRECT on a fresh descriptor (from the medium, not from a
- * cache that a leaked pin could keep). */
-static void check_read_dirty(struct buffer *b, off_t file_off, uint64_t seed, struct result *res)
+/* Reads into MAP_SHARED file pages: every page dirty after completion. */
+static void check_read_dirty(struct buffer *b, struct result *res)
 {
 	size_t n = kpage_count(&kpage_default, b->io, b->len);
-	off_t in_file = b->io - (char *)b->map, lo = in_file & ~4095L;
-	size_t span = ((in_file + b->len + 4095) & ~4095UL) - lo;
 	uint64_t *flags = calloc(n, sizeof(*flags));
 	char err[ERRLEN];
-	void *back = NULL;
-	int fd;
 
 	if (!flags) {
 		fail(res, "dirty: calloc failed\n");
@@ -187,8 +185,25 @@ static void check_read_dirty(struct buffer *b, off_t file_off, uint64_t seed, st
 		failed(res);
 	}
 	free(flags);
+}
 
-	munmap(b->map, b->maplen);
+/* ... and the data reaches the buffer's own file: after munmap + fsync it
+ * is read back with O_DIRECT on a fresh descriptor (from the medium, not
+ * from a cache that a leaked pin could keep). io_off: where the IO was in
+ * the file (the mapping may be gone already). */
+static void check_read_reached_file(struct buffer *b, off_t io_off, off_t file_off,
+				    uint64_t seed, struct result *res)
+{
+	off_t lo = io_off & ~4095L;
+	size_t span = ((io_off + b->len + 4095) & ~4095UL) - lo;
+	char err[ERRLEN];
+	void *back = NULL;
+	int fd;
+
+	if (res->dirtied < 0)
+		res->dirtied = 1;
+	if (b->map)
+		munmap(b->map, b->maplen);
 	b->map = NULL;
 	if (fsync(b->fd) < 0) {
 		errf(err, "fsync %s", b->path);
@@ -204,7 +219,7 @@ static void check_read_dirty(struct buffer *b, off_t file_off, uint64_t seed, st
 	if (pread(fd, back, span, lo) != (ssize_t)span) {
 		errf(err, "O_DIRECT pread of the buffer file %s", b->path);
 		fail(res, "dirty: %s\n", err);
-	} else if (check_data((char *)back + (in_file - lo), b->len, seed, file_off,
+	} else if (check_data((char *)back + (io_off - lo), b->len, seed, file_off,
 			      "buffer's own file after munmap+fsync (read data lost: page "
 			      "not dirtied?)", &res->diag)) {
 		res->dirtied = 0;
@@ -214,6 +229,21 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(back);
+}
+
+/* Every byte of [p, p + len) is zero. */
+static int check_zero(const char *p, size_t len, const char *what, struct strbuf *diag)
+{
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < len; i++)
+		if (p[i] && !bad++)
+			first = i;
+	if (!bad)
+		return 0;
+	sb_addf(diag, "data: %s: %zu of %zu bytes not zero, the first at +%zu (found %02x)\n",
+		what, bad, len, first, (unsigned char)p[first]);
+	return 1;
 }
 
 static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin_snap *s0,
@@ -262,107 +292,406 @@ struct io_thread {
 	const struct engine_ops *e;
 	struct io_req *rq;
 	ssize_t n;
+	int error;
+	volatile pid_t tid;
 };
 
 static void *io_thread_main(void *arg)
 {
 	struct io_thread *it = arg;
 
+	it->tid = gettid();
 	it->n = it->e->run(it->rq);
+	it->error = it->n < 0 ? errno : 0;
 	return NULL;
 }
 
-#define HOLD_WAIT_MS 10000
+#define UNSTICK_WAIT_S 10
 
-/* The IO runs in a thread; this one waits until the target holds the
- * request, measures the pins held meanwhile, acts on the buffer, lets the
- * request go. Returns -1 (err) if the test bed could not do its part. */
-static int io_held(struct bed *bed, struct target *t, const struct tcase *tc, struct buffer *b,
-		   struct io_req *rq, ssize_t *n, struct result *res, char *err)
+static int join_until(pthread_t th, double deadline, int watch_signal)
 {
-	struct io_thread it = { tc->e, rq, -1 };
+	struct timespec ts;
+	double now, until;
+
+	for (;;) {
+		now = now_sec();
+		if (now >= deadline)
+			return -1;
+		until = deadline < now + 0.2 ? deadline : now + 0.2;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		until = ts.tv_sec + ts.tv_nsec / 1e9 + (until - now);
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		if (pthread_timedjoin_np(th, NULL, &ts) == 0)
+			return 0;
+		if (watch_signal && stop_signal)
+			return 1;
+	}
+}
+
+/* Wait for the IO thread until the case's timeout. A stuck IO is reported
+ * with the kernel stack of its task and the target's state, then cut off
+ * (the target is set up anew for the next case); so is a held request
+ * when the run is interrupted. Returns -1 if the IO stays stuck even so:
+ * the run cannot go on. */
+static int io_join(struct bed *bed, struct target *t, const struct tcase *tc, pthread_t th,
+		   struct io_thread *it, struct result *res, char *err)
+{
+	int holding = tc->action != ACT_NONE && tc->action != ACT_CLEAN_AFTER && t->ops->cut;
+	char path[64];
+	int r = join_until(th, now_sec() + bed->opt->timeout, holding);
+
+	if (r == 0)
+		return 0;
+	if (r > 0) {
+		res->interrupted = 1;
+	} else {
+		fail(res, "timeout: the %s of %zu bytes at file offset %lld did not complete "
+		     "within %u s (--timeout)\n", dir_name(tc->dir), it->rq->len,
+		     (long long)it->rq->off, bed->opt->timeout);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)getpid(), (int)it->tid);
+		sb_add_file(&res->diag, "stuck task wchan", path);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", (int)getpid(), (int)it->tid);
+		sb_add_file(&res->diag, "stuck task stack", path);
+		if (t->ops->describe)
+			t->ops->describe(t, &res->diag);
+	}
+	res->cut = 1;
+	if (t->ops->cut && t->ops->cut(t, ACT_ABORT, err) == 0 &&
+	    join_until(th, now_sec() + UNSTICK_WAIT_S, 0) == 0) {
+		sb_addf(&res->diag, "%s: the IO ended (%zd, %s) once %s was cut off\n",
+			r > 0 ? "interrupted" : "timeout", it->n,
+			it->n < 0 ? strerror(it->error) : "no error", t->ops->name);
+		return 0;
+	}
+	bed->wedged = 1;
+	errno = 0;
+	errf(err, "the IO of %s stayed stuck %u s after its %s%s; the run stops", tc->id,
+	     UNSTICK_WAIT_S, r > 0 ? "interruption" : "timeout",
+	     t->ops->cut ? " and the target was cut off" : "");
+	return -1;
+}
+
+/* What an action left behind, for the checks after the IO. */
+struct act_state {
+	pid_t child;		/* fork: the child holding its copy of the buffer */
+	int go;			/* fork: write end of the pipe the child waits on */
+	char *poked;		/* fork: the byte the parent wrote while held */
+	unsigned char poke, saved;
+	char *zap_lo, *zap_hi;	/* dontneed: the range dropped */
+	int unmapped;		/* munmap: the buffer is gone */
+};
+
+#define HOLD_WAIT_MS 10000
+#define POKE 0x5a
+
+/* fork while the read is held: the child waits for the parent to say the
+ * read completed, then exits 0 if its copy of the buffer still holds what
+ * the buffer held at fork (the poison), 1 if it changed. */
+static int act_fork(struct buffer *b, struct act_state *as, uint64_t poison_seed, off_t file_off,
+		    char *err)
+{
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		errf(err, "pipe");
+		return -1;
+	}
+	fflush(NULL);
+	as->child = fork();
+	if (as->child < 0) {
+		errf(err, "fork while the read was held");
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (as->child == 0) {
+		struct mismatch m;
+
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(3);
+		_exit(pattern_check(b->io, b->len, poison_seed, file_off, &m) ? 1 : 0);
+	}
+	close(p[0]);
+	as->go = p[1];
+	/* the parent writes another byte of the first page (a guard byte) */
+	as->poked = b->io - 1;
+	as->saved = *as->poked;
+	as->poke = as->saved ^ POKE;
+	*as->poked = as->poke;
+	return 0;
+}
+
+static void act_fork_finish(struct act_state *as, struct result *res)
+{
+	int status;
+
+	if (as->child <= 0)
+		return;
+	if (write(as->go, "g", 1) != 1)
+		sb_addf(&res->diag, "fork: cannot signal the child: %s\n", strerror(errno));
+	close(as->go);
+	if (waitpid(as->child, &status, 0) < 0) {
+		fail(res, "fork: waitpid: %s\n", strerror(errno));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+		fail(res, "fork: the child ended with wait status %#x\n", status);
+	} else if (WEXITSTATUS(status) == 1) {
+		res->data_ok = 0;
+		fail(res, "fork: the child's copy of the buffer changed after fork: the read "
+		     "went (partly) to the child's page, not the parent's\n");
+	}
+	as->child = 0;
+	if (*as->poked != (char)as->poke) {
+		res->data_ok = 0;
+		fail(res, "fork: the byte the parent wrote at buffer -1 while the read was held "
+		     "is %02x, not %02x\n", (unsigned char)*as->poked, as->poke);
+	}
+	*as->poked = as->saved;	/* the guard check sees the guard again */
+}
+
+/* Clean the destination pages while the read is in flight, and see that
+ * they really are clean, or the case tests nothing. */
+static int act_clean(struct buffer *b, struct result *res, char *err)
+{
+	size_t np = kpage_count(&kpage_default, b->io, b->len), i, dirty = 0;
+	uint64_t *flags;
+
+	if (msync(b->map, b->maplen, MS_SYNC) < 0) {
+		errf(err, "msync MS_SYNC of the buffer while the read was held");
+		return -1;
+	}
+	flags = calloc(np, sizeof(*flags));
+	if (!flags || kpage_flags(&kpage_default, b->io, b->len, flags, np, err) < 0) {
+		if (!flags)
+			errf(err, "calloc");
+		free(flags);
+		return -1;
+	}
+	for (i = 0; i < np; i++)
+		dirty += flags[i] != KPAGE_ABSENT && (flags[i] & (1ULL << KPF_DIRTY));
+	free(flags);
+	if (dirty == np) {
+		errno = 0;
+		errf(err, "msync left all %zu pinned buffer pages dirty: the case cannot "
+		     "test re-dirtying after completion", np);
+		return -1;
+	}
+	sb_addf(&res->diag, "inflight: %zu of %zu buffer pages clean while the read was held\n",
+		np - dirty, np);
+	return 0;
+}
+
+static int numa_nodes(void)
+{
+	char buf[256];
+	int lo, hi, n = 0;
+	char *p = buf;
+	FILE *f = fopen("/sys/devices/system/node/online", "re");
+
+	if (!f)
+		return 1;
+	if (!fgets(buf, sizeof(buf), f))
+		*buf = 0;
+	fclose(f);
+	while (*p) {
+		if (sscanf(p, "%d-%d", &lo, &hi) == 2)
+			n += hi - lo + 1;
+		else if (sscanf(p, "%d", &lo) == 1)
+			n++;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return n ? n : 1;
+}
+
+/* move_pages of the buffer's pages to another node than the first one's. */
+static int act_migrate(struct buffer *b, struct result *res, char *err)
+{
+	size_t np = (((uintptr_t)b->io + b->len + 4095) & ~4095UL) / 4096 -
+		((uintptr_t)b->io & ~4095UL) / 4096, i, moved = 0, busy = 0;
+	void **pages = calloc(np, sizeof(*pages));
+	int *nodes = calloc(np, sizeof(*nodes)), *status = calloc(np, sizeof(*status));
+	int from, ret = -1;
+
+	if (!pages || !nodes || !status) {
+		errf(err, "calloc");
+		goto out;
+	}
+	for (i = 0; i < np; i++)
+		pages[i] = (void *)(((uintptr_t)b->io & ~4095UL) + i * 4096);
+	if (syscall(SYS_move_pages, 0, 1UL, pages, NULL, status, 0) < 0) {
+		errf(err, "move_pages (query)");
+		goto out;
+	}
+	from = status[0];
+	for (i = 0; i < np; i++)
+		nodes[i] = from == 0 ? 1 : 0;
+	if (syscall(SYS_move_pages, 0, np, pages, nodes, status, MPOL_MF_MOVE) < 0) {
+		errf(err, "move_pages of %zu pages to node %d", np, nodes[0]);
+		goto out;
+	}
+	for (i = 0; i < np; i++) {
+		moved += status[i] == nodes[i];
+		busy += status[i] == -EBUSY;
+	}
+	sb_addf(&res->diag, "inflight: move_pages to node %d: %zu of %zu pages moved, %zu busy\n",
+		nodes[0], moved, np, busy);
+	ret = 0;
+out:
+	free(pages);
+	free(nodes);
+	free(status);
+	return ret;
+}
+
+/* The step of tc->action while the request is held. *how: the answer
+ * (NULL: as if never held); *answer 0: do not answer (cut, stuck). */
+static int act_step(struct bed *bed, struct target *t, const struct tcase *tc, struct buffer *b,
+		    struct act_state *as, const char **how, int *answer, struct result *res,
+		    uint64_t poison_seed, char *err)
+{
+	static char how_buf[32];
+	size_t pg = b->ops->needs_hugetlb ? FOLIO_PMD : 4096;
+
+	switch (tc->action) {
+	case ACT_CLEAN:
+		return act_clean(b, res, err);
+	case ACT_FORK:
+		return act_fork(b, as, poison_seed, res->file_off, err);
+	case ACT_MUNMAP:
+		if (munmap(b->map, b->maplen) < 0) {
+			errf(err, "munmap of the buffer while the read was held");
+			return -1;
+		}
+		b->map = NULL;
+		as->unmapped = 1;
+		return 0;
+	case ACT_DONTNEED:
+		as->zap_lo = (char *)((uintptr_t)b->io & ~(pg - 1));
+		as->zap_hi = (char *)(((uintptr_t)b->io + b->len + pg - 1) & ~(pg - 1));
+		if (madvise(as->zap_lo, as->zap_hi - as->zap_lo, MADV_DONTNEED) < 0) {
+			errf(err, "madvise(MADV_DONTNEED) of the buffer while the read was held");
+			return -1;
+		}
+		return 0;
+	case ACT_MPROTECT:
+		if (mprotect(b->map, b->maplen, PROT_READ) < 0) {
+			errf(err, "mprotect(PROT_READ) of the buffer while the read was held");
+			return -1;
+		}
+		return 0;
+	case ACT_COMPACT:
+		return write_file("/proc/sys/vm/compact_memory", "1", err);
+	case ACT_MIGRATE:
+		return act_migrate(b, res, err);
+	case ACT_ABORT:
+	case ACT_KILL:
+		*answer = 0;
+		res->cut = 1;
+		return t->ops->cut(t, tc->action, err);
+	case ACT_EIO:
+		snprintf(how_buf, sizeof(how_buf), "fail %d", EIO);
+		*how = how_buf;
+		return 0;
+	case ACT_SHORT:
+		snprintf(how_buf, sizeof(how_buf), "short %d", SHORT_BY);
+		*how = how_buf;
+		return 0;
+	case ACT_DELAY:
+		sleep_ms(DELAY_MS);
+		return 0;
+	case ACT_STUCK:
+		*answer = 0;
+		return 0;
+	default:
+		(void)bed;
+		return 0;
+	}
+}
+
+/* The IO runs in a thread. Plain: wait for it. With an action: wait until
+ * the target holds the request, measure the pins held meanwhile, act,
+ * answer. Returns -1 (err) if the test bed could not do its part. */
+static int io_run(struct bed *bed, struct target *t, const struct tcase *tc, struct buffer *b,
+		  struct io_req *rq, ssize_t *n, struct act_state *as, struct result *res,
+		  uint64_t poison_seed, char *err)
+{
+	struct io_thread it = { tc->e, rq, -1, 0, 0 };
 	struct pin_snap before, during;
+	const char *how = NULL;
 	pthread_t th;
 	unsigned waited = 0;
-	int held, ret = -1;
+	int held = 0, answer = 1, ret = -1;
 
-	if (t->ops->hold(t, tc->dir, rq->off, err) < 0)
-		return -1;
-	if (pin_read(bed->vs, &before, err) < 0)
-		return -1;
+	if (tc->action != ACT_NONE && tc->action != ACT_CLEAN_AFTER) {
+		if (t->ops->hold(t, tc->dir, rq->off, err) < 0)
+			return -1;
+		if (pin_read(bed->vs, &before, err) < 0)
+			return -1;
+	}
 	if (pthread_create(&th, NULL, io_thread_main, &it)) {
 		errf(err, "pthread_create");
 		return -1;
 	}
+	if (tc->action == ACT_NONE || tc->action == ACT_CLEAN_AFTER) {
+		ret = 0;
+		goto join;
+	}
 	while ((held = t->ops->held(t, err)) == 0 && waited < HOLD_WAIT_MS) {
-		sleep_ms(5);
-		waited += 5;
+		sleep_ms(2);
+		waited += 2;
 	}
 	if (held < 0)
-		goto out_release;
+		goto answer;
 	if (!held) {
 		fail(res, "inflight: the %s at file offset %lld never reached %s within %u ms\n",
 		     dir_name(tc->dir), (long long)rq->off, t->ops->name, HOLD_WAIT_MS);
 		ret = 0;
-		goto out_release;
+		goto answer;
 	}
 	/* g. while held, the pages are pinned (on a kernel whose path pins) */
 	if (pin_read(bed->vs, &during, err) < 0)
-		goto out_release;
+		goto answer;
 	res->held = pin_delta(&before, &during);
 	if (!tc->e->registers && profile_path_pins(&bed->prof, tc->t->path) &&
 	    res->held.acquired - res->held.released <= 0)
 		fail(res, "pins: none outstanding while the %s was held: acquired %+lld "
 		     "released %+lld\n", dir_name(tc->dir), res->held.acquired, res->held.released);
-	/* a. clean the destination pages while the read is in flight */
-	if (tc->action == ACT_CLEAN) {
-		size_t np = kpage_count(&kpage_default, b->io, b->len), i, dirty = 0;
-		uint64_t *flags;
-
-		if (msync(b->map, b->maplen, MS_SYNC) < 0) {
-			errf(err, "msync MS_SYNC of the buffer while the read was held");
-			goto out_release;
-		}
-		/* The case tests re-dirtying only if the pages really are clean now. */
-		flags = calloc(np, sizeof(*flags));
-		if (!flags || kpage_flags(&kpage_default, b->io, b->len, flags, np, err) < 0) {
-			if (!flags)
-				errf(err, "calloc");
-			free(flags);
-			goto out_release;
-		}
-		for (i = 0; i < np; i++)
-			dirty += flags[i] != KPAGE_ABSENT && (flags[i] & (1ULL << KPF_DIRTY));
-		free(flags);
-		if (dirty == np) {
-			errno = 0;
-			errf(err, "msync left all %zu pinned buffer pages dirty: the case cannot "
-			     "test re-dirtying after completion", np);
-			goto out_release;
-		}
-		sb_addf(&res->diag, "inflight: %zu of %zu buffer pages clean while the read was "
-			"held\n", np - dirty, np);
-	}
+	if (act_step(bed, t, tc, b, as, &how, &answer, res, poison_seed, err) < 0)
+		goto answer;
 	ret = 0;
-out_release:
-	if (t->ops->release(t, ret < 0 ? NULL : err) < 0 && ret == 0)
+answer:
+	if (answer && t->ops->release(t, ret < 0 ? NULL : how, ret < 0 ? NULL : err) < 0 &&
+	    ret == 0)
 		ret = -1;
-	pthread_join(th, NULL);
+join:
+	{
+		char jerr[ERRLEN];
+
+		if (io_join(bed, t, tc, th, &it, res, jerr) < 0) {
+			snprintf(err, ERRLEN, "%s", jerr);
+			return -1;
+		}
+	}
 	*n = it.n;
+	res->error = it.error;
 	return ret;
 }
 
-/* The IO between two readings of the pin counters, held in flight if the
- * case has an action; the second reading settles before calling a leak. */
+/* The IO between two readings of the pin counters; the second reading
+ * settles before calling a leak. */
 static int io_and_measure(struct bed *bed, struct target *t, const struct tcase *tc,
 			  struct buffer *b, struct io_req *rq, struct pin_snap *s0,
-			  struct pin_snap *s3, ssize_t *n, struct result *res, char *err)
+			  struct pin_snap *s3, ssize_t *n, struct act_state *as,
+			  struct result *res, uint64_t poison_seed, char *err)
 {
 	if (pin_read(bed->vs, s0, err) < 0)
 		return -1;
-	if (tc->action == ACT_NONE)
-		*n = tc->e->run(rq);
-	else if (io_held(bed, t, tc, b, rq, n, res, err) < 0)
+	if (io_run(bed, t, tc, b, rq, n, as, res, poison_seed, err) < 0)
 		return -1;
 	if (pin_read(bed->vs, s3, err) < 0 || pin_settle(bed->vs, s0, s3, SETTLE_MS, err) < 0)
 		return -1;
@@ -374,21 +703,123 @@ static int io_and_measure(struct bed *bed, struct target *t, const struct tcase 
 	return 0;
 }
 
+/* How a case's IO must end, from its action. */
+enum io_end { END_FULL, END_ERROR, END_SHORT };
+
+static enum io_end expected_end(enum action a)
+{
+	switch (a) {
+	case ACT_ABORT:
+	case ACT_KILL:
+	case ACT_EIO:
+		return END_ERROR;
+	case ACT_SHORT:
+		return END_SHORT;
+	default:
+		return END_FULL;
+	}
+}
+
+/* The IO's result against what the case states. */
+static void check_io_result(const struct tcase *tc, ssize_t n, size_t len, const struct io_req *rq,
+			    struct result *res)
+{
+	switch (expected_end(tc->action)) {
+	case END_ERROR:
+		if (n >= 0)
+			fail(res, "io: the %s returned %zd; it had to fail (%s while held)\n",
+			     dir_name(tc->dir), n, action_spec(tc->action)->name);
+		else if (tc->action == ACT_EIO && res->error != EIO)
+			fail(res, "io: %s; the daemon answered EIO\n", rq->err);
+		else
+			sb_addf(&res->diag, "io: failed as it must: %s\n", rq->err);
+		return;
+	case END_SHORT:
+		if (n < 0)
+			fail(res, "io: %s\n", rq->err);
+		else if ((size_t)n != len - SHORT_BY)
+			fail(res, "io: the read returned %zd; the daemon answered %d bytes short "
+			     "of %zu, so %zu was due\n", n, SHORT_BY, len, len - SHORT_BY);
+		return;
+	case END_FULL:
+		if (n < 0)
+			fail(res, "io: %s\n", rq->err);
+		else if ((size_t)n != len)
+			fail(res, "io: short %s: %zd of %zu bytes at file offset %lld\n",
+			     dir_name(tc->dir), n, len, (long long)res->file_off);
+		return;
+	}
+}
+
+/* Was the IO cut off or never answered: its data cannot be judged. */
+static int ended_badly(const struct tcase *tc, const struct result *res)
+{
+	return expected_end(tc->action) == END_ERROR || res->cut;
+}
+
+static void check_kernel_log(struct bed *bed, struct result *res)
+{
+	struct strbuf bad = { 0 };
+	char why[ERRLEN];
+	int nbad = kmsg_collect(&bed->kmsg, &bad, NULL);
+
+	if (nbad < 0) {
+		errf(why, "read /dev/kmsg");
+		not_run(res, SETUP_BROKEN, why);
+	} else if (check_kmsg(nbad, &bad, &res->diag)) {
+		res->kmsg_ok = 0;
+		failed(res);
+	}
+	sb_free(&bad);
+}
+
+/* exec, acct: the kernel's own IO into a file of the target. No user
+ * memory is involved: no pins may be taken. */
+static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct result *res)
+{
+	struct target *t = &bed->targets[tc->ti];
+	struct pin_snap s0, s3;
+	char why[ERRLEN] = "";
+	int ret;
+
+	if (pin_read(bed->vs, &s0, why) < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	kmsg_mark(&bed->kmsg);
+	if (t->ops->kernel_io(t, tc->e->name, 0, &res->diag, why) < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	if (pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	ret = t->ops->kernel_io(t, tc->e->name, 1, &res->diag, why);
+	if (ret < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	if (ret > 0) {
+		res->data_ok = 0;
+		failed(res);
+	}
+	res->pins = pin_delta(&s0, &s3);
+	res->pinned = res->pins.acquired > 0;
+	res->balanced = !check_pins_balanced(res->pins, &res->diag);
+	if (check_pins_taken(PIN_EXPECT_NONE, res->pins, "the kernel's own IO from a kernel "
+			     "buffer (ITER_KVEC)", &res->diag) | !res->balanced)
+		failed(res);
+	check_kernel_log(bed, res);
+}
+
 static void run_case_locked(struct bed *bed, const struct tcase *tc, struct result *res)
 {
 	struct target *t = &bed->targets[tc->ti];
 	struct pin_snap s0, s3;
-	struct strbuf bad = { 0 };
+	struct act_state as = { 0 };
 	struct buffer b;
 	struct io_req rq;
 	enum setup_state st;
 	char why[ERRLEN] = "";
 	uint64_t gseed;
-	off_t span;
+	off_t span, io_in_file;
 	size_t len = tc->v.size;
 	ssize_t n = -1;
 	int fd, expect_refusal = tc->e->registers && tc->b->longterm_refused;
-	double t0 = now_sec();
+	int anon = tc->b->backing == BACKING_ANON;
 
 	memset(res, 0, sizeof(*res));
 	res->out = OUT_PASS;
@@ -404,6 +835,11 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 	st = engine_ensure(bed, tc);
 	if (st != SETUP_READY)
 		return not_run(res, st, bed->probe_why[tc->ei]);
+	if (tc->e->kernel)
+		return run_kernel_case(bed, tc, res);
+	if (tc->action == ACT_MIGRATE && numa_nodes() < 2)
+		return not_run(res, SETUP_SKIP, "one NUMA node: move_pages has no other node "
+			       "to move the pages to");
 
 	span = t->region - (off_t)len;
 	res->file_off = (tc->dir == DIR_READ ? t->read_base : t->write_base) +
@@ -412,6 +848,7 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 	st = buffer_get(&b, tc->b, len, tc->v.bufoff, bed, why);
 	if (st != SETUP_READY)
 		return not_run(res, st, why);
+	io_in_file = b.io - (char *)b.map;
 	guard_fill(b.io - GUARD_LEN, GUARD_LEN, gseed);
 	guard_fill(b.io + len, GUARD_LEN, gseed);
 	if (tc->dir == DIR_READ)
@@ -432,9 +869,9 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 		not_run(res, SETUP_BROKEN, why);
 		goto out_buf;
 	}
-	fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	fd = open(t->path, O_RDWR | (t->ops->no_odirect ? 0 : O_DIRECT) | O_CLOEXEC);
 	if (fd < 0) {
-		errf(why, "open %s O_DIRECT", t->path);
+		errf(why, "open %s%s", t->path, t->ops->no_odirect ? "" : " O_DIRECT");
 		not_run(res, SETUP_BROKEN, why);
 		goto out_buf;
 	}
@@ -454,13 +891,16 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 		goto out_buf;
 	}
 	kmsg_mark(&bed->kmsg);
-	if (io_and_measure(bed, t, tc, &b, &rq, &s0, &s3, &n, res, why) < 0) {
+	if (io_and_measure(bed, t, tc, &b, &rq, &s0, &s3, &n, &as, res, res->seed ^ POISON_KEY,
+			   why) < 0) {
 		close(fd);
+		act_fork_finish(&as, res);
 		not_run(res, SETUP_BROKEN, why);
 		goto out_buf;
 	}
 	close(fd);
 	if (rq.bed_error) {
+		act_fork_finish(&as, res);
 		not_run(res, SETUP_BROKEN, rq.err);
 		goto out_buf;
 	}
@@ -475,54 +915,57 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 			     "before 6.5)\n", rq.err);
 		else
 			sb_addf(&res->diag, "registration refused as expected: %s\n", rq.err);
-	} else if (n < 0) {
-		fail(res, "io: %s\n", rq.err);
-	} else if ((size_t)n != len) {
-		fail(res, "io: short %s: %zd of %zu bytes at file offset %lld\n",
-		     dir_name(tc->dir), n, len, (long long)res->file_off);
+	} else if (!res->cut || tc->action == ACT_ABORT || tc->action == ACT_KILL) {
+		check_io_result(tc, n, len, &rq, res);
 	}
 
 	/* 1. data */
-	if (tc->dir == DIR_READ && n > 0 && !expect_refusal) {
+	act_fork_finish(&as, res);
+	if (as.unmapped || ended_badly(tc, res) || expect_refusal) {
+		/* the buffer is gone, or the IO had to fail: nothing to compare */
+	} else if (tc->dir == DIR_READ && tc->action == ACT_DONTNEED && anon) {
+		/* the pages were dropped while held: the read went to pages no
+		 * longer mapped, the buffer faults in fresh zero pages */
+		if (check_zero(as.zap_lo, as.zap_hi - as.zap_lo,
+			       "buffer dropped with MADV_DONTNEED while the read was held",
+			       &res->diag))
+			res->data_ok = 0;
+	} else if (tc->dir == DIR_READ && n > 0) {
 		if (check_data(b.io, n, bed->seed, res->file_off, "buffer after the read", &res->diag))
 			res->data_ok = 0;
 	} else if (tc->dir == DIR_WRITE) {
 		if (check_data(b.io, len, res->seed, res->file_off,
 			       "source buffer after the write (the kernel wrote into it)", &res->diag))
 			res->data_ok = 0;
-		if (n > 0 && !expect_refusal)
+		if (n > 0)
 			check_written(t, res->file_off, n, res->seed, res);
 	}
-	if (t->ops->io_verdict && !expect_refusal && n > 0 && t->ops->io_verdict(t, tc->dir, &res->diag))
+	if (t->ops->io_verdict && !expect_refusal && n > 0 && !ended_badly(tc, res) &&
+	    t->ops->io_verdict(t, tc->dir, &res->diag))
 		res->data_ok = 0;
-	if (check_guards(b.io - GUARD_LEN, b.io + len, GUARD_LEN, gseed, &res->diag))
+	if (!as.unmapped && !(tc->action == ACT_DONTNEED && anon) &&
+	    check_guards(b.io - GUARD_LEN, b.io + len, GUARD_LEN, gseed, &res->diag))
 		res->data_ok = 0;
 	if (!res->data_ok)
 		failed(res);
 
 	/* 2. dirty: shmem pages (memfd) cannot be cleaned, so only disk files */
-	if (tc->dir == DIR_READ && n == (ssize_t)len && b.ops->backing == BACKING_FILE)
-		check_read_dirty(&b, res->file_off, bed->seed, res);
+	if (tc->dir == DIR_READ && n == (ssize_t)len && b.ops->backing == BACKING_FILE &&
+	    !ended_badly(tc, res)) {
+		if (!as.unmapped)
+			check_read_dirty(&b, res);
+		check_read_reached_file(&b, io_in_file, res->file_off, bed->seed, res);
+	}
 
 	/* 3. pins */
 	check_pin_counts(bed, tc, &s0, &s3, &rq, res);
 
 	/* 4. kernel log */
-	{
-		int nbad = kmsg_collect(&bed->kmsg, &bad, NULL);
-
-		if (nbad < 0) {
-			errf(why, "read /dev/kmsg");
-			not_run(res, SETUP_BROKEN, why);
-		} else if (check_kmsg(nbad, &bad, &res->diag)) {
-			res->kmsg_ok = 0;
-			failed(res);
-		}
-		sb_free(&bad);
-	}
+	check_kernel_log(bed, res);
 out_buf:
 	buffer_put(&b);
-	res->secs = now_sec() - t0;
+	if (res->cut)	/* a cut-off target is set up anew for the next case */
+		target_teardown(t);
 }
 
 /* The pin counters are machine-wide: everything a case does that may pin
@@ -530,7 +973,10 @@ out_buf:
  * another iovbed run takes for its cases. */
 void run_case(struct bed *bed, const struct tcase *tc, struct result *res)
 {
+	double t0 = now_sec();
+
 	pinlock(bed->pinlock);
 	run_case_locked(bed, tc, res);
 	pinunlock(bed->pinlock);
+	res->secs = now_sec() - t0;
 }

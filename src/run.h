@@ -26,6 +26,7 @@ struct bed {
 	char hugetlb_why[ERRLEN];
 	enum setup_state probe[16];	/* engine availability, by engine index */
 	char probe_why[16][ERRLEN];
+	int wedged;		/* an IO stayed stuck: the run cannot go on */
 };
 
 /* What one case measured and concluded. */
@@ -45,6 +46,9 @@ struct result {
 	int data_ok;		/* 1, 0 */
 	int kmsg_ok;
 	int refused;		/* registration refused, errno */
+	int error;		/* the IO failed with this errno */
+	int cut;		/* the target was cut off: set it up anew */
+	int interrupted;	/* a signal cut the IO short: no verdict */
 	double secs;
 };
 

@@ -12,7 +12,8 @@
 const struct target_ops *const target_table[] = {
 	&target_ext4, &target_xfs, &target_btrfs,
 	&target_loop_dio, &target_loop_nodio, &target_tmpfs,
-	&target_fuse, &target_fuse_splice,
+	&target_fuse, &target_fuse_splice, &target_fuse_plain, &target_fuse_odirect,
+	&target_loop_fuse, &target_ext4_fuse,
 	&target_dir, &target_dev,
 };
 const size_t target_count = sizeof(target_table) / sizeof(target_table[0]);
@@ -67,7 +68,7 @@ enum setup_state target_ensure(struct target *t, struct bed *bed)
 	t->state = t->ops->setup(t, bed);
 	if (t->state != SETUP_READY)
 		return t->state;
-	fd = open(t->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	fd = open(t->path, O_RDWR | (t->ops->no_odirect ? 0 : O_DIRECT) | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == EINVAL && (t->ops->path == PATH_COPY || t->ops->user_given)) {
 			snprintf(t->why, sizeof(t->why), "%s does not accept O_DIRECT (EINVAL)",

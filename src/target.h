@@ -50,7 +50,21 @@ struct target_ops {
 	 * whether it is held (1, 0, -1 error); let it go. */
 	int (*hold)(struct target *t, enum dir dir, off_t off, char *err);
 	int (*held)(struct target *t, char *err);
-	int (*release)(struct target *t, char *err);
+	/* Answer the held request: how is NULL (as if never held), "fail
+	 * ERRNO" or "short N". */
+	int (*release)(struct target *t, const char *how, char *err);
+	/* Optional: cut the target off from its server with a request in
+	 * flight; afterwards the target is torn down and set up anew. */
+	int (*cut)(struct target *t, enum action how, char *err);
+	/* Optional: what the target's server is doing, for a stuck case. */
+	void (*describe)(struct target *t, struct strbuf *out);
+	/* Optional: IO the kernel itself issues to a file of the target
+	 * (kernel engines: KVEC). Called to do it (verify 0: 0 done, -1
+	 * broken with err), then, after the pins are read, to judge it
+	 * (verify 1: 0 pass, 1 fail with why in diag, -1 broken). */
+	int (*kernel_io)(struct target *t, const char *engine, int verify, struct strbuf *diag,
+			 char *err);
+	int no_odirect;		/* the file is opened without O_DIRECT */
 };
 
 /* The table: adding a target is one file and one row here. */
@@ -59,7 +73,9 @@ extern const size_t target_count;
 
 extern const struct target_ops target_ext4, target_xfs, target_btrfs;
 extern const struct target_ops target_loop_dio, target_loop_nodio, target_tmpfs;
-extern const struct target_ops target_fuse, target_fuse_splice;
+extern const struct target_ops target_fuse, target_fuse_splice, target_fuse_plain;
+extern const struct target_ops target_fuse_odirect;
+extern const struct target_ops target_loop_fuse, target_ext4_fuse;
 extern const struct target_ops target_dir, target_dev;
 
 #define TARGET_REGION (8 * MiB)

@@ -171,6 +171,24 @@ int read_file(const char *path, char *buf, size_t len, char *err)
 	return (int)n;
 }
 
+void sb_add_file(struct strbuf *out, const char *prefix, const char *path)
+{
+	char buf[4096], err[ERRLEN], *p, *nl;
+
+	if (read_file(path, buf, sizeof(buf), err) < 0) {
+		sb_addf(out, "%s: %s\n", prefix, err);
+		return;
+	}
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = 0;
+		sb_addf(out, "%s: %s\n", prefix, p);
+		if (!nl)
+			break;
+	}
+}
+
 long long read_ll(const char *path, char *err)
 {
 	char buf[64], *end;

@@ -101,6 +101,28 @@ static void test_hold(void)
 	free(st.data);
 }
 
+static void test_request_log(void)
+{
+	struct fused_state st;
+	long arg;
+	int i;
+
+	init(&st);
+	fused_log(&st, "READ", "script", 0, 256);
+	fused_log(&st, "WRITE", "acct", 64, 64);
+	CU_ASSERT_STRING_EQUAL(st.log, "READ script off 0 size 256\nWRITE acct off 64 size 64\n");
+	/* full: further lines are dropped whole, the log stays a string */
+	for (i = 0; i < 1000; i++)
+		fused_log(&st, "WRITE", "acct", i, 64);
+	CU_ASSERT_TRUE(st.loglen < sizeof(st.log));
+	CU_ASSERT_EQUAL(strlen(st.log), st.loglen);
+	CU_ASSERT_EQUAL(st.log[st.loglen - 1], '\n');
+	fused_command(&st, "reset", &arg);
+	CU_ASSERT_EQUAL(st.loglen, 0);
+	CU_ASSERT_STRING_EQUAL(st.log, "");
+	free(st.data);
+}
+
 int unit_fused_register(void)
 {
 	CU_pSuite s = CU_add_suite("FUSE daemon state", NULL, NULL);
@@ -110,5 +132,6 @@ int unit_fused_register(void)
 	ADD_TEST(s, test_commands);
 	ADD_TEST(s, test_write_payload_checked);
 	ADD_TEST(s, test_hold);
+	ADD_TEST(s, test_request_log);
 	return 0;
 }

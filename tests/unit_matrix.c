@@ -1,5 +1,6 @@
 /* Matrix generation and filtering, kernel profiles, options, helpers. */
 #include "unit.h"
+#include "action.h"
 #include "engine.h"
 #include "matrix.h"
 #include "options.h"
@@ -28,27 +29,66 @@ static size_t sel(enum selection s, const char *f)
 	return matrix_select(&m, s, fs, f ? 1 : 0);
 }
 
+/* The cases an action table row makes on target t, counted from the table. */
+static void action_counts(const struct target_ops *t, const struct action_spec *sp,
+			  size_t user_engines, size_t *all, size_t *dflt)
+{
+	size_t bi;
+	int d;
+
+	if (!t->hold || (sp->cuts && !t->cut))
+		return;
+	for (bi = 0; bi < buffer_count; bi++)
+		for (d = 0; d < 2; d++) {
+			if (!(sp->backings & (1u << buffer_table[bi]->backing)) || !(sp->dirs & (1u << d)))
+				continue;
+			*all += user_engines;
+			if (sp->selftest)
+				continue;
+			/* uring-fixed cannot register file-backed MAP_SHARED pages */
+			if (sp->every_engine)
+				*dflt += user_engines - (buffer_table[bi]->longterm_refused ? 1 : 0);
+			else
+				*dflt += 1;
+		}
+}
+
 static void test_matrix_size(void)
 {
-	size_t builtin = 0, holding = 0, plain = 0, clean = 0, selftests = 0, i;
+	size_t builtin = 0, kio = 0, plain = 0, kernel = 0, acts = 0, act_default = 0;
+	size_t user_engines = 0, kernel_engines = 0, selftests = 0, i, k;
 
+	for (i = 0; i < engine_count; i++) {
+		user_engines += !engine_table[i]->kernel;
+		kernel_engines += engine_table[i]->kernel;
+	}
 	for (i = 0; i < target_count; i++) {
-		builtin += !target_table[i]->user_given;
-		holding += !target_table[i]->user_given && target_table[i]->hold;
+		const struct target_ops *t = target_table[i];
+
+		if (t->user_given)
+			continue;
+		builtin++;
+		kio += t->kernel_io != NULL;
+		for (k = 0; k < action_count; k++)
+			action_counts(t, &action_table[k], user_engines, &acts, &act_default);
 	}
 	for (i = 0; i < m.n; i++) {
-		plain += m.c[i].action == ACT_NONE;
-		clean += m.c[i].action == ACT_CLEAN && !m.c[i].impossible;
+		plain += m.c[i].action == ACT_NONE && !m.c[i].e->kernel;
+		kernel += m.c[i].e->kernel;
 		selftests += m.c[i].selftest;
 	}
-	CU_ASSERT_EQUAL(plain, builtin * engine_count * buffer_count * 2 * variant_count);
-	CU_ASSERT_EQUAL(m.n - plain, holding * engine_count * buffer_count * 2);
-	CU_ASSERT_TRUE(holding > 0 && clean > 0);
-	CU_ASSERT_EQUAL(selftests, holding * engine_count * buffer_count);
+	CU_ASSERT_TRUE(kernel_engines > 0 && kio > 0 && acts > 0);
+	CU_ASSERT_EQUAL(plain, builtin * user_engines * buffer_count * 2 * variant_count);
+	CU_ASSERT_EQUAL(kernel, kio * kernel_engines);
+	CU_ASSERT_EQUAL(m.n - plain - kernel, acts);
+	CU_ASSERT_TRUE(selftests > 0);
 	CU_ASSERT_EQUAL(sel(SEL_ALL, NULL), m.n);
-	/* One case per target x engine x buffer x direction by default, plus
-	 * the in-flight cases; never a self-test. */
-	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), builtin * engine_count * buffer_count * 2 + clean);
+	/* By default: one case per target x engine x buffer x direction, the
+	 * kernel's own IO, and the in-flight cases (every engine for actions
+	 * that say so, else one per target x action x buffer x direction);
+	 * never a self-test. */
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), builtin * user_engines * buffer_count * 2 + kernel +
+			act_default);
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selftest)
 			CU_ASSERT_FALSE(m.c[i].selected);
@@ -59,6 +99,19 @@ static void test_matrix_size(void)
 	CU_ASSERT_TRUE(sel(SEL_DEFAULT, NULL) >= 300);
 	CU_ASSERT_TRUE(sel(SEL_FULL, NULL) > sel(SEL_DEFAULT, NULL));
 	CU_ASSERT_TRUE(sel(SEL_FULL, NULL) < m.n);
+}
+
+/* The in-flight ids name their action; the self-tests run only when named. */
+static void test_action_cases(void)
+{
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse/sync/anon/read/64k+512/stuck"), 1);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse/*/stuck"), 0);
+	CU_ASSERT_EQUAL(sel(SEL_FULL, "fuse/*/stuck"), 0);
+	CU_ASSERT_EQUAL(sel(SEL_FULL, "fuse/*/*/*/64k+512/fork"), 3 * 8);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse/*/*/*/64k+512/fork"), 3);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse/exec/kvec/read"), 1);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse-plain/*/*/*/*/*"), 0);	/* it cannot hold */
+	CU_ASSERT_EQUAL(sel(SEL_ALL, "*/*/*/*/*/kill"), 2 * 3 * 2 * 8);
 }
 
 static void test_ids_unique_and_readable(void)
@@ -133,11 +186,19 @@ static void test_filters(void)
 	const char *none = "nosuch/*", *xfs = "xfs/*";
 	size_t i, n = sel(SEL_DEFAULT, "xfs/*");
 
-	CU_ASSERT_EQUAL(n, engine_count * buffer_count * 2);
+	size_t user_engines = 0;
+
+	for (i = 0; i < engine_count; i++)
+		user_engines += !engine_table[i]->kernel;
+	CU_ASSERT_EQUAL(n, user_engines * buffer_count * 2);
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selected)
 			CU_ASSERT_EQUAL(strncmp(m.c[i].id, "xfs/", 4), 0);
-	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "*/uring-fixed/*/read/*"), target_count - 2 ? (target_count - 2) * buffer_count : 0);
+	/* one plain case per builtin target x buffer (in-flight ones aside) */
+	sel(SEL_DEFAULT, "*/uring-fixed/*/read/*");
+	for (i = 0, n = 0; i < m.n; i++)
+		n += m.c[i].selected && m.c[i].action == ACT_NONE;
+	CU_ASSERT_EQUAL(n, (target_count - 2) * buffer_count);
 	CU_ASSERT_PTR_EQUAL(matrix_unmatched_filter(&m, &none, 1), none);
 	CU_ASSERT_PTR_NULL(matrix_unmatched_filter(&m, &xfs, 1));
 	/* A whole id selects that case even when it is off the default. */
@@ -284,6 +345,7 @@ int unit_matrix_register(void)
 	if (!s)
 		return -1;
 	ADD_TEST(s, test_matrix_size);
+	ADD_TEST(s, test_action_cases);
 	ADD_TEST(s, test_ids_unique_and_readable);
 	ADD_TEST(s, test_impossible_have_reasons);
 	ADD_TEST(s, test_default_covers_variants);

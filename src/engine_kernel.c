@@ -1,0 +1,31 @@
+/* exec, acct: IO the kernel issues itself into a file of the target, from
+ * a kernel buffer (ITER_KVEC): the #! line read when a script is executed
+ * (kernel_read), process accounting records (__kernel_write). The target's
+ * kernel_io does the work; these rows name the cases and their flavour. */
+#include "engine.h"
+
+static enum flavour kvec_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_KVEC;
+}
+
+const struct engine_ops engine_exec = {
+	.name = "exec",
+	.desc = "execve of a #! script: the kernel reads its first line",
+	.min_segs = 1,
+	.max_segs = 1,
+	.flavour = kvec_flavour,
+	.kernel = 1,
+	.kernel_dir = DIR_READ,
+};
+
+const struct engine_ops engine_acct = {
+	.name = "acct",
+	.desc = "acct(2) to the file: the kernel appends a record at exit",
+	.min_segs = 1,
+	.max_segs = 1,
+	.flavour = kvec_flavour,
+	.kernel = 1,
+	.kernel_dir = DIR_WRITE,
+};
