@@ -5,7 +5,10 @@ const struct engine_ops *const engine_table[] = {
 	&engine_sync, &engine_vector, &engine_vector1,
 	&engine_uring, &engine_uring_vec, &engine_uring_fixed,
 	&engine_aio, &engine_aio_vec,
-	&engine_exec, &engine_acct,
+	&engine_splice_in, &engine_splice_out, &engine_vmsplice_in, &engine_vmsplice_gift,
+	&engine_vmsplice_mod, &engine_sendfile_out, &engine_sendfile_in, &engine_sendfile_tcp,
+	&engine_copy_range_out, &engine_copy_range_in,
+	&engine_exec, &engine_acct, &engine_finit_module,
 };
 const size_t engine_count = sizeof(engine_table) / sizeof(engine_table[0]);
 

@@ -10,6 +10,7 @@
 /* One IO an engine issues. */
 struct io_req {
 	int fd;
+	const char *path;	/* the target's file or device */
 	enum dir dir;
 	void *buf;
 	size_t len;
@@ -29,10 +30,23 @@ struct engine_ops {
 	int min_segs;		/* vector engines need 2+ segments */
 	int max_segs;
 	int registers;		/* pins the buffer at registration, not per IO */
+	/* Directions it can do (1 << DIR_READ | 1 << DIR_WRITE); 0: both. */
+	unsigned dirs;
+	/* The direct IO sees kernel pages (pipe buffers, a socket's, another
+	 * file's page cache), never the user buffer by a user-backed iter:
+	 * no FOLL_PIN pins are expected, whatever the path. */
+	int kernel_pages;
+	/* Needs a peer file beside the target's (copy_file_range). */
+	int needs_peer;
+	const char *tag;	/* a regression's CVE or fix, shown by list */
 	/* Not a user IO: the kernel reads or writes a file of the target
 	 * itself (target_ops.kernel_io does it); one case per target. */
 	int kernel;
 	enum dir kernel_dir;
+	/* A kernel engine that works on any file target (else the target's
+	 * kernel_io does it): 0 pass, 1 fail (why in diag), -1 broken and
+	 * 2 skip (reason in err). */
+	int (*kernel_run)(const char *path, struct strbuf *diag, char *err);
 	/* The flavour this engine builds on kernel v. */
 	enum flavour (*flavour)(const struct kver *v);
 	/* Can this kernel do it at all? SETUP_READY; SETUP_SKIP when the
@@ -49,7 +63,18 @@ extern const size_t engine_count;
 extern const struct engine_ops engine_sync, engine_vector, engine_vector1;
 extern const struct engine_ops engine_uring, engine_uring_vec, engine_uring_fixed;
 extern const struct engine_ops engine_aio, engine_aio_vec;
-extern const struct engine_ops engine_exec, engine_acct;
+extern const struct engine_ops engine_exec, engine_acct, engine_finit_module;
+extern const struct engine_ops engine_splice_in, engine_vmsplice_in, engine_vmsplice_gift;
+extern const struct engine_ops engine_vmsplice_mod, engine_splice_out;
+extern const struct engine_ops engine_sendfile_out, engine_sendfile_in, engine_sendfile_tcp;
+extern const struct engine_ops engine_copy_range_out, engine_copy_range_in;
+
+/* A pipe as large as the IO allows (at most PIPE_MAX): fds in p, its size. */
+#define PIPE_MAX (1024 * 1024)
+ssize_t pipe_open(int p[2], size_t want, struct io_req *rq);
+/* Flavours of what reaches the target through splice. */
+enum flavour splice_write_flavour(const struct kver *v);
+enum flavour splice_read_flavour(const struct kver *v);
 
 #define MAX_SEGS 4
 /* Split [buf, buf + len) into n contiguous segments of align multiples. */

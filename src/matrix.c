@@ -37,7 +37,7 @@ const char *dir_name(enum dir d)
 }
 
 static const char *impossible(const struct target_ops *t, const struct engine_ops *e,
-			      const struct variant *v)
+			      const struct variant *v, enum dir d)
 {
 	if (v->size % t->align || v->bufoff % t->align) {
 		if (t == &target_btrfs)
@@ -45,6 +45,11 @@ static const char *impossible(const struct target_ops *t, const struct engine_op
 			       "size; unaligned IO silently goes through the page cache";
 		return "IO not aligned to the target's direct IO alignment";
 	}
+	if (e->dirs && !(e->dirs & (1u << d)))
+		return d == DIR_READ ? "this engine only writes" : "this engine only reads";
+	if (e->needs_peer && (t->path == PATH_BLOCK || t->path == PATH_FUSE))
+		return "copy_file_range needs a peer file on the target's filesystem: a block "
+		       "device has none, the FUSE daemon serves fixed files";
 	if (e->min_segs > 1 && v->size < e->min_segs * (size_t)t->align)
 		return "too small to split into 2 segments of the direct IO alignment";
 	return NULL;
@@ -73,7 +78,7 @@ static void case_fill(struct tcase *c, size_t ti, size_t ei, size_t bi, enum dir
 	c->bi = bi;
 	c->vi = vi;
 	c->action = a;
-	c->impossible = impossible(c->t, c->e, &c->v);
+	c->impossible = impossible(c->t, c->e, &c->v, d);
 	variant_name(&c->v, vname, sizeof(vname));
 	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s", c->t->name, c->e->name, c->b->name,
 		 dir_name(d), vname, a ? "/" : "", action_name(a));
@@ -115,6 +120,9 @@ static size_t add_action_cases(struct matrix *m, size_t n, const int *target_giv
 						c = &m->c[n++];
 						case_fill(c, ti, ei, bi, d, ACTION_VARIANT, sp->a);
 						c->selftest = sp->selftest;
+						if (!c->impossible && c->e->kernel_pages)
+							c->impossible = "the user buffer is not in "
+									"the held IO (kernel pages)";
 						if (!c->impossible && c->e->registers &&
 						    c->b->longterm_refused)
 							c->impossible = "the kernel refuses to register "
@@ -149,13 +157,16 @@ static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_giv
 	for (ti = 0; ti < target_count; ti++) {
 		const struct target_ops *t = target_table[ti];
 
-		if (!t->kernel_io || (t->user_given && !(target_given && target_given[ti])))
+		if (t->user_given && !(target_given && target_given[ti]))
 			continue;
 		for (ei = 0; ei < engine_count; ei++) {
 			const struct engine_ops *e = engine_table[ei];
 			struct tcase *c;
 
-			if (!e->kernel)
+			/* finit_module takes any file with direct IO; exec and acct
+			 * need the target's own files */
+			if (!e->kernel || (e->kernel_run ? t->path != PATH_IOMAP &&
+					   t->path != PATH_FUSE : !t->kernel_io))
 				continue;
 			c = &m->c[n++];
 			case_fill(c, ti, ei, 0, e->kernel_dir, 0, ACT_NONE);
@@ -199,7 +210,9 @@ int matrix_build(struct matrix *m, const int *target_given)
 					 * rotated so every target and engine meets them all. */
 					if (!possible)
 						continue;
-					pick = (ti + ei * 3 + bi * 2 + d) % possible;
+					/* an engine of one direction rotates by buffer alone */
+					pick = (ti + ei * 3 + (engine_table[ei]->dirs ? bi : bi * 2 + d)) %
+						possible;
 					for (k = first; k < n; k++) {
 						if (m->c[k].impossible)
 							continue;

@@ -274,7 +274,11 @@ static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin
 		snprintf(what, sizeof(what), "%s direct IO %s on %s (since %s)",
 			 path_class_name(tc->t->path), pins ? "pins" : "does not pin",
 			 bed->prof.name, profile_path_since(tc->t->path));
-		if (pins && tc->t->pins_expected) {
+		if (tc->e->kernel_pages) {
+			pins = 0;
+			snprintf(what, sizeof(what), "%s: the direct IO sees kernel pages, not the "
+				 "user buffer", tc->e->name);
+		} else if (pins && tc->t->pins_expected) {
 			int p = tc->t->pins_expected(tc->dir, tc->b, &note);
 
 			if (p >= 0) {
@@ -785,11 +789,19 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 	if (pin_read(bed->vs, &s0, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	kmsg_mark(&bed->kmsg);
-	if (t->ops->kernel_io(t, tc->e->name, 0, &res->diag, why) < 0)
+	if (tc->e->kernel_run) {
+		ret = tc->e->kernel_run(t->path, &res->diag, why);
+		if (ret == 2)
+			return not_run(res, SETUP_SKIP, why);
+	} else {
+		ret = t->ops->kernel_io(t, tc->e->name, 0, &res->diag, why);
+	}
+	if (ret < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	if (pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
-	ret = t->ops->kernel_io(t, tc->e->name, 1, &res->diag, why);
+	if (!tc->e->kernel_run)
+		ret = t->ops->kernel_io(t, tc->e->name, 1, &res->diag, why);
 	if (ret < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	if (ret > 0) {
@@ -878,6 +890,7 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 
 	memset(&rq, 0, sizeof(rq));
 	rq.fd = fd;
+	rq.path = t->path;
 	rq.dir = tc->dir;
 	rq.buf = b.io;
 	rq.len = len;

@@ -24,8 +24,8 @@ struct bed {
 	struct target targets[16];
 	enum setup_state hugetlb;
 	char hugetlb_why[ERRLEN];
-	enum setup_state probe[16];	/* engine availability, by engine index */
-	char probe_why[16][ERRLEN];
+	enum setup_state probe[32];	/* engine availability, by engine index */
+	char probe_why[32][ERRLEN];
 	int wedged;		/* an IO stayed stuck: the run cannot go on */
 };
 

@@ -1,0 +1,43 @@
+/* Pipe helpers shared by the splice, vmsplice and sendfile engines. */
+#include "engine.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+ssize_t pipe_open(int p[2], size_t want, struct io_req *rq)
+{
+	int size;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		errf(rq->err, "pipe2");
+		rq->bed_error = 1;
+		return -1;
+	}
+	if (want > PIPE_MAX)
+		want = PIPE_MAX;
+	size = fcntl(p[1], F_SETPIPE_SZ, (int)want);
+	if (size < 0)
+		size = fcntl(p[1], F_GETPIPE_SZ);
+	if (size <= 0) {
+		errf(rq->err, "F_SETPIPE_SZ %zu", want);
+		rq->bed_error = 1;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	return size;
+}
+
+/* iter_file_splice_write: a BVEC over the pipe's pages, IOCB_DIRECT. */
+enum flavour splice_write_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_BVEC;
+}
+
+/* splice from an O_DIRECT file: ITER_PIPE until 6.4, copy_splice_read's
+ * BVEC over freshly allocated pages from 6.5. */
+enum flavour splice_read_flavour(const struct kver *v)
+{
+	return kver_ge(v, 6, 5) ? ITER_BVEC : ITER_PIPE;
+}
