@@ -75,6 +75,8 @@ ssize_t pipe_open(int p[2], size_t want, struct io_req *rq);
 /* Flavours of what reaches the target through splice. */
 enum flavour splice_write_flavour(const struct kver *v);
 enum flavour splice_read_flavour(const struct kver *v);
+/* The kernel's own buffer. */
+enum flavour kvec_flavour(const struct kver *v);
 
 #define MAX_SEGS 4
 /* Split [buf, buf + len) into n contiguous segments of align multiples. */

@@ -11,12 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static enum flavour kvec(const struct kver *v)
-{
-	(void)v;
-	return ITER_KVEC;
-}
-
 static int finit_run(const char *path, struct strbuf *diag, char *err)
 {
 	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
@@ -55,7 +49,7 @@ const struct engine_ops engine_finit_module = {
 	.desc = "finit_module() reads an O_DIRECT file into a kernel buffer",
 	.min_segs = 1,
 	.max_segs = 1,
-	.flavour = kvec,
+	.flavour = kvec_flavour,
 	.kernel = 1,
 	.kernel_dir = DIR_READ,
 	.kernel_run = finit_run,

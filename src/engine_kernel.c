@@ -4,7 +4,7 @@
  * kernel_io does the work; these rows name the cases and their flavour. */
 #include "engine.h"
 
-static enum flavour kvec_flavour(const struct kver *v)
+enum flavour kvec_flavour(const struct kver *v)
 {
 	(void)v;
 	return ITER_KVEC;
