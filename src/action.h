@@ -16,6 +16,7 @@ struct action_spec {
 	int selftest;		/* must fail; runs only when named exactly */
 	int cuts;		/* cuts the target off: needs target_ops.cut */
 	const char *desc;
+	const char *tag;	/* the regression it guards against, or NULL */
 };
 
 extern const struct action_spec action_table[];

@@ -24,6 +24,10 @@ struct io_req {
 	char err[ERRLEN];	/* what failed: the call, on what, errno */
 };
 
+struct bed;
+struct tcase;
+struct result;
+
 struct engine_ops {
 	const char *name;
 	const char *desc;
@@ -47,6 +51,17 @@ struct engine_ops {
 	 * kernel_io does it): 0 pass, 1 fail (why in diag), -1 broken and
 	 * 2 skip (reason in err). */
 	int (*kernel_run)(const char *path, struct strbuf *diag, char *err);
+	/* A regression case (kernel = 1, on the pseudo-target regress): its
+	 * variants, those from selftest_from on are self-tests that must
+	 * fail; the buffers it takes (1 << BACKING_*, 0: none). Returns 0
+	 * pass, 1 fail (why in res->diag), 2 skip and -1 broken (err). */
+	int (*scenario)(struct bed *bed, const struct tcase *tc, struct result *res, char *err);
+	const char *const *variants;
+	int selftest_from;
+	/* A failure of this case the kernel is known to have upstream: the
+	 * reason, or NULL. Such a failure is reported as TAP TODO. */
+	const char *(*known_failure)(const struct tcase *tc);
+	unsigned backings;
 	/* The flavour this engine builds on kernel v. */
 	enum flavour (*flavour)(const struct kver *v);
 	/* Can this kernel do it at all? SETUP_READY; SETUP_SKIP when the
@@ -68,6 +83,8 @@ extern const struct engine_ops engine_splice_in, engine_vmsplice_in, engine_vmsp
 extern const struct engine_ops engine_vmsplice_mod, engine_splice_out;
 extern const struct engine_ops engine_sendfile_out, engine_sendfile_in, engine_sendfile_tcp;
 extern const struct engine_ops engine_copy_range_out, engine_copy_range_in;
+extern const struct engine_ops engine_cow_vmsplice, engine_dirty_pipe, engine_uring_fork;
+extern const struct engine_ops engine_dio_fork;
 
 /* A pipe as large as the IO allows (at most PIPE_MAX): fds in p, its size. */
 #define PIPE_MAX (1024 * 1024)

@@ -1,6 +1,7 @@
 /* iovbed: drive direct IO through every iov_iter flavour, check data,
  * dirtiness, pins and the kernel log. */
 #include "report.h"
+#include "action.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,14 @@ static int list(const struct matrix *m, const struct profile *prof)
 		if (c->impossible)
 			printf("%-48s not meaningful: %s\n", c->id, c->impossible);
 		else
-			printf("%-48s %-10s %s\n", c->id, flavour_name(c->e->flavour(&prof->v)),
-			       c->e->desc);
+		{
+			const struct action_spec *sp = action_spec(c->action);
+			const char *tag = c->e->tag ? c->e->tag : sp ? sp->tag : NULL;
+
+			printf("%-48s %-10s %s%s%s%s\n", c->id, flavour_name(c->e->flavour(&prof->v)),
+			       sp ? sp->desc : c->e->desc, tag ? " [" : "", tag ? tag : "",
+			       tag ? "]" : "");
+		}
 	}
 	return 0;
 }

@@ -165,7 +165,7 @@ static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_giv
 
 			/* finit_module takes any file with direct IO; exec and acct
 			 * need the target's own files */
-			if (!e->kernel || (e->kernel_run ? t->path != PATH_IOMAP &&
+			if (!e->kernel || e->scenario || (e->kernel_run ? t->path != PATH_IOMAP &&
 					   t->path != PATH_FUSE : !t->kernel_io))
 				continue;
 			c = &m->c[n++];
@@ -179,12 +179,55 @@ static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_giv
 	return n;
 }
 
+/* The regression cases: every variant of every scenario engine, on each
+ * buffer it takes, on the pseudo-target: "regress/cow-vmsplice/thp/mprotect",
+ * "regress/dirty-pipe/read-only-file". Self-test variants run only when
+ * named exactly. */
+static size_t add_regress_cases(struct matrix *m, size_t n)
+{
+	size_t ti, ei, bi, vi;
+
+	for (ti = 0; ti < target_count; ti++) {
+		if (!target_table[ti]->no_file)
+			continue;
+		for (ei = 0; ei < engine_count; ei++) {
+			const struct engine_ops *e = engine_table[ei];
+
+			if (!e->scenario)
+				continue;
+			for (bi = 0; bi < buffer_count; bi++) {
+				if (e->backings ? !(e->backings & (1u << buffer_table[bi]->backing)) : bi)
+					continue;
+				for (vi = 0; e->variants[vi]; vi++) {
+					struct tcase *c = &m->c[n++];
+
+					case_fill(c, ti, ei, bi, DIR_READ, 0, ACT_NONE);
+					c->vi = vi;
+					c->v.size = c->v.bufoff = 0;
+					c->impossible = NULL;
+					c->selftest = (int)vi >= e->selftest_from;
+					c->in_default = !c->selftest;
+					if (e->backings)
+						snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s",
+							 target_table[ti]->name, e->name, c->b->name,
+							 e->variants[vi]);
+					else
+						snprintf(c->id, sizeof(c->id), "%s/%s/%s",
+							 target_table[ti]->name, e->name, e->variants[vi]);
+				}
+			}
+		}
+	}
+	return n;
+}
+
 int matrix_build(struct matrix *m, const int *target_given)
 {
 	size_t ti, ei, bi, vi, n = 0, cap;
 	int d;
 
-	cap = target_count * engine_count * (buffer_count * 2 * (variant_count + action_count) + 1);
+	cap = target_count * engine_count * (buffer_count * 2 * (variant_count + action_count) + 1) +
+	      engine_count * buffer_count * 8;
 	m->c = calloc(cap, sizeof(*m->c));
 	m->n = 0;
 	if (!m->c)
@@ -192,7 +235,7 @@ int matrix_build(struct matrix *m, const int *target_given)
 	for (ti = 0; ti < target_count; ti++) {
 		const struct target_ops *t = target_table[ti];
 
-		if (t->user_given && !(target_given && target_given[ti]))
+		if (t->no_file || (t->user_given && !(target_given && target_given[ti])))
 			continue;
 		for (ei = 0; ei < engine_count; ei++)
 			for (bi = 0; bi < buffer_count && !engine_table[ei]->kernel; bi++)
@@ -225,6 +268,7 @@ int matrix_build(struct matrix *m, const int *target_given)
 	}
 	n = add_action_cases(m, n, target_given);
 	n = add_kernel_cases(m, n, target_given);
+	n = add_regress_cases(m, n);
 	m->n = n;
 	return 0;
 }

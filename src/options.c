@@ -13,6 +13,7 @@ void options_usage(FILE *f)
 	      "       iovbed run  [--filter GLOB]... [--size SIZE]... [--full] [--seed N]\n"
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
+	      "                   [--race-seconds S]\n"
 	      "       iovbed help | --version\n"
 	      "\n"
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"
@@ -31,6 +32,8 @@ void options_usage(FILE *f)
 	      "  --scratch DIR   where the run keeps its images and mounts (/var/tmp/iovbed)\n"
 	      "  --timeout SECS  a case whose IO has not completed by then is reported\n"
 	      "                  stuck, with the kernel stack of the task (default 60)\n"
+	      "  --race-seconds S how long each race case (regress/dio-fork) runs\n"
+	      "                  (default 2; hours under stress)\n"
 	      "  -v, --verbose   print set-up and reclaim messages\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
 	      "99 the test bed itself broke (set-up failed).\n", f);
@@ -81,6 +84,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		{ "profile", required_argument, NULL, 'p' },
 		{ "scratch", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "race-seconds", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -93,6 +97,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 
 	memset(o, 0, sizeof(*o));
 	o->timeout = 60;
+	o->race_seconds = 2;
 	*err = 0;
 	if (argc < 2) {
 		snprintf(err, errlen, "no command given");
@@ -153,6 +158,16 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 				return -1;
 			}
 			o->timeout = tv;
+			break;
+		case 'R':
+			errno = 0;
+			o->race_seconds = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->race_seconds >= 0.1) ||
+			    o->race_seconds > 86400) {
+				snprintf(err, errlen, "--race-seconds '%s': not a number of seconds "
+					 "(0.1 to 86400)", optarg);
+				return -1;
+			}
 			break;
 		case 'j': o->json = optarg; break;
 		case 'd': o->dir = optarg; break;

@@ -30,6 +30,7 @@ struct options {
 	const char *profile;	/* --profile VERSION: expectations of another kernel */
 	const char *scratch;	/* --scratch DIR: where the run keeps its files */
 	unsigned timeout;	/* --timeout: seconds a case's IO may take */
+	double race_seconds;	/* --race-seconds: how long a race case runs */
 	int verbose;
 };
 

@@ -1,5 +1,6 @@
 /* Reporting: TAP per case, the per-path conversion report, JSON. */
 #include "report.h"
+#include "action.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ struct path_sum {
 
 static const char *outcome_name(enum outcome o)
 {
-	static const char *const names[] = { "pass", "fail", "skip", "broken" };
+	static const char *const names[] = { "pass", "fail", "skip", "broken", "xfail" };
 
 	return names[o];
 }
@@ -89,6 +90,7 @@ static void tally(struct report *r, const struct tcase *tc, const struct result 
 	case OUT_FAIL: r->fail++; p->fail++; break;
 	case OUT_SKIP: r->skip++; p->skip++; return;
 	case OUT_BROKEN: r->broken++; p->broken++; return;
+	case OUT_XFAIL: r->xfail++; p->fail++; break;
 	}
 	p->ran++;
 	if (res->refused) {
@@ -180,12 +182,19 @@ void report_case(struct report *r, const struct bed *bed, const struct tcase *tc
 	case OUT_BROKEN:
 		fprintf(f, "not ok %zu %s # BROKEN test bed: %s\n", r->done, tc->id, res->reason);
 		break;
+	case OUT_XFAIL:
 	case OUT_FAIL:
-		fprintf(f, "not ok %zu %s\n", r->done, tc->id);
+		if (res->out == OUT_XFAIL)
+			fprintf(f, "not ok %zu %s # TODO known kernel limitation: %s\n", r->done,
+				tc->id, res->reason);
+		else
+			fprintf(f, "not ok %zu %s\n", r->done, tc->id);
 		fprintf(f, "# case %s: seed %llu, file offset %lld, %zu bytes at buffer +%zu, "
 			"%s expected\n", tc->id, (unsigned long long)res->seed,
 			(long long)res->file_off, tc->v.size, tc->v.bufoff,
 			flavour_name(tc->e->flavour(&bed->prof.v)));
+		if (tc->e->tag || (action_spec(tc->action) && action_spec(tc->action)->tag))
+			fprintf(f, "# tag: %s\n", tc->e->tag ? tc->e->tag : action_spec(tc->action)->tag);
 		fprintf(f, "# pins over the case: acquired %+lld released %+lld", res->pins.acquired,
 			res->pins.released);
 		if (tc->e->registers)
@@ -257,15 +266,15 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	}
 	fprintf(e, "paths: block and iomap pin from 6.5, fuse from 6.9, nfs never (FOLL_GET); "
 		"uring-fixed pins at registration\n");
-	fprintf(e, "%zu cases: %zu passed, %zu failed, %zu skipped, %zu broken%s in %.1f s\n",
-		r->done, r->pass, r->fail, r->skip, r->broken,
+	fprintf(e, "%zu cases: %zu passed, %zu failed, %zu skipped, %zu broken, %zu known kernel "
+		"limitations%s in %.1f s\n", r->done, r->pass, r->fail, r->skip, r->broken, r->xfail,
 		interrupted ? " (interrupted)" : "", now_sec() - r->t0);
 	if (interrupted)
 		fprintf(r->tap, "# interrupted after %zu of %zu cases\n", r->done, r->total);
 	if (r->json) {
 		fprintf(r->json, "\n  ],\n  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, "
-			"\"broken\": %zu, \"interrupted\": %s\n}\n", r->pass, r->fail, r->skip,
-			r->broken, interrupted ? "true" : "false");
+			"\"broken\": %zu, \"known_failures\": %zu, \"interrupted\": %s\n}\n", r->pass,
+			r->fail, r->skip, r->broken, r->xfail, interrupted ? "true" : "false");
 		fclose(r->json);
 		r->json = NULL;
 	}

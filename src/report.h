@@ -11,7 +11,7 @@ struct report {
 	FILE *json;
 	int progress;		/* a terminal: show progress */
 	size_t total, done;
-	size_t pass, fail, skip, broken;
+	size_t pass, fail, skip, broken, xfail;
 	struct path_sum *paths;	/* target x engine */
 	size_t npaths;
 	double t0;

@@ -552,6 +552,16 @@ out:
 	return ret;
 }
 
+#define FLIP 0x5a
+
+static void flip(char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] ^= FLIP;
+}
+
 /* The step of tc->action while the request is held. *how: the answer
  * (NULL: as if never held); *answer 0: do not answer (cut, stuck). */
 static int act_step(struct bed *bed, struct target *t, const struct tcase *tc, struct buffer *b,
@@ -610,6 +620,9 @@ static int act_step(struct bed *bed, struct target *t, const struct tcase *tc, s
 		return 0;
 	case ACT_STUCK:
 		*answer = 0;
+		return 0;
+	case ACT_MODIFY:
+		flip(b->io, b->len);
 		return 0;
 	default:
 		(void)bed;
@@ -817,6 +830,40 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 	check_kernel_log(bed, res);
 }
 
+/* A regression case: its scenario does everything; pins must balance. */
+static void run_scenario_case(struct bed *bed, const struct tcase *tc, struct result *res)
+{
+	struct pin_snap s0, s3;
+	char why[ERRLEN] = "";
+	int ret;
+
+	if (pin_read(bed->vs, &s0, why) < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	kmsg_mark(&bed->kmsg);
+	ret = tc->e->scenario(bed, tc, res, why);
+	if (ret == 2)
+		return not_run(res, SETUP_SKIP, why);
+	if (ret < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	if (ret > 0) {
+		res->data_ok = 0;
+		failed(res);
+	}
+	if (pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0)
+		return not_run(res, SETUP_BROKEN, why);
+	res->pins = pin_delta(&s0, &s3);
+	res->pinned = res->pins.acquired > 0;
+	res->balanced = !check_pins_balanced(res->pins, &res->diag);
+	if (!res->balanced)
+		failed(res);
+	check_kernel_log(bed, res);
+	if (res->out == OUT_FAIL && res->balanced && res->kmsg_ok && tc->e->known_failure &&
+	    tc->e->known_failure(tc)) {
+		res->out = OUT_XFAIL;
+		snprintf(res->reason, sizeof(res->reason), "%s", tc->e->known_failure(tc));
+	}
+}
+
 static void run_case_locked(struct bed *bed, const struct tcase *tc, struct result *res)
 {
 	struct target *t = &bed->targets[tc->ti];
@@ -847,6 +894,8 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 	st = engine_ensure(bed, tc);
 	if (st != SETUP_READY)
 		return not_run(res, st, bed->probe_why[tc->ei]);
+	if (tc->e->scenario)
+		return run_scenario_case(bed, tc, res);
 	if (tc->e->kernel)
 		return run_kernel_case(bed, tc, res);
 	if (tc->action == ACT_MIGRATE && numa_nodes() < 2)
@@ -934,6 +983,13 @@ static void run_case_locked(struct bed *bed, const struct tcase *tc, struct resu
 
 	/* 1. data */
 	act_fork_finish(&as, res);
+	if (tc->action == ACT_MODIFY) {
+		/* the buffer held the flipped bytes after the hold: flip back, so
+		 * the source check sees whether the kernel wrote into it */
+		flip(b.io, len);
+		sb_addf(&res->diag, "modify: the buffer was changed while the write was held; "
+			"the server and the file must have the bytes of submission time\n");
+	}
 	if (as.unmapped || ended_badly(tc, res) || expect_refusal) {
 		/* the buffer is gone, or the IO had to fail: nothing to compare */
 	} else if (tc->dir == DIR_READ && tc->action == ACT_DONTNEED && anon) {

@@ -14,6 +14,7 @@ const struct target_ops *const target_table[] = {
 	&target_loop_dio, &target_loop_nodio, &target_tmpfs,
 	&target_fuse, &target_fuse_splice, &target_fuse_plain, &target_fuse_odirect,
 	&target_loop_fuse, &target_ext4_fuse,
+	&target_regress,
 	&target_dir, &target_dev,
 };
 const size_t target_count = sizeof(target_table) / sizeof(target_table[0]);
@@ -66,7 +67,7 @@ enum setup_state target_ensure(struct target *t, struct bed *bed)
 	t->read_base = 0;
 	t->write_base = TARGET_REGION;
 	t->state = t->ops->setup(t, bed);
-	if (t->state != SETUP_READY)
+	if (t->state != SETUP_READY || t->ops->no_file)
 		return t->state;
 	fd = open(t->path, O_RDWR | (t->ops->no_odirect ? 0 : O_DIRECT) | O_CLOEXEC);
 	if (fd < 0) {

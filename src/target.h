@@ -65,6 +65,7 @@ struct target_ops {
 	int (*kernel_io)(struct target *t, const char *engine, int verify, struct strbuf *diag,
 			 char *err);
 	int no_odirect;		/* the file is opened without O_DIRECT */
+	int no_file;		/* no file: only the regression cases run on it */
 };
 
 /* The table: adding a target is one file and one row here. */
@@ -76,7 +77,7 @@ extern const struct target_ops target_loop_dio, target_loop_nodio, target_tmpfs;
 extern const struct target_ops target_fuse, target_fuse_splice, target_fuse_plain;
 extern const struct target_ops target_fuse_odirect;
 extern const struct target_ops target_loop_fuse, target_ext4_fuse;
-extern const struct target_ops target_dir, target_dev;
+extern const struct target_ops target_dir, target_dev, target_regress;
 
 #define TARGET_REGION (8 * MiB)
 

@@ -97,7 +97,8 @@ static void action_counts(const struct target_ops *t, const struct action_spec *
 static void test_matrix_size(void)
 {
 	size_t builtin = 0, kio = 0, plain = 0, kernel = 0, acts = 0, act_default = 0;
-	size_t user_engines = 0, kernel_engines = 0, selftests = 0, i, k;
+	size_t user_engines = 0, kernel_engines = 0, selftests = 0, scen = 0, scen_default = 0;
+	size_t i, k;
 
 	for (i = 0; i < engine_count; i++) {
 		user_engines += !engine_table[i]->kernel;
@@ -108,11 +109,27 @@ static void test_matrix_size(void)
 
 		if (t->user_given)
 			continue;
+		if (t->no_file) {	/* the regression cases */
+			for (k = 0; k < engine_count; k++) {
+				const struct engine_ops *e = engine_table[k];
+				size_t nb = 0, nv = 0, j;
+
+				if (!e->scenario)
+					continue;
+				for (j = 0; j < buffer_count; j++)
+					nb += e->backings ? (e->backings >> buffer_table[j]->backing) & 1 : !j;
+				while (e->variants[nv])
+					nv++;
+				scen += nb * nv;
+				scen_default += nb * (size_t)e->selftest_from;
+			}
+			continue;
+		}
 		builtin++;
 		for (k = 0; k < engine_count; k++) {
 			const struct engine_ops *e = engine_table[k];
 
-			if (e->kernel)
+			if (e->kernel && !e->scenario)
 				kio += e->kernel_run ? t->path == PATH_IOMAP || t->path == PATH_FUSE :
 					t->kernel_io != NULL;
 		}
@@ -126,7 +143,8 @@ static void test_matrix_size(void)
 	}
 	CU_ASSERT_TRUE(kernel_engines > 0 && kio > 0 && acts > 0);
 	CU_ASSERT_EQUAL(plain, builtin * user_engines * buffer_count * 2 * variant_count);
-	CU_ASSERT_EQUAL(kernel, kio);
+	CU_ASSERT_TRUE(scen > scen_default && scen_default > 0);
+	CU_ASSERT_EQUAL(kernel, kio + scen);
 	CU_ASSERT_EQUAL(m.n - plain - kernel, acts);
 	CU_ASSERT_TRUE(selftests > 0);
 	CU_ASSERT_EQUAL(sel(SEL_ALL, NULL), m.n);
@@ -135,7 +153,7 @@ static void test_matrix_size(void)
 	 * that say so, else one per target x action x buffer x direction);
 	 * never a self-test. */
 	CU_ASSERT_TRUE(plain_combos(-1) <= builtin * user_engines * buffer_count * 2);
-	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), plain_combos(-1) + kernel + act_default);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), plain_combos(-1) + kio + scen_default + act_default);
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selftest)
 			CU_ASSERT_FALSE(m.c[i].selected);
@@ -157,6 +175,9 @@ static void test_action_cases(void)
 	CU_ASSERT_EQUAL(sel(SEL_FULL, "fuse/*/*/*/64k+512/fork"), 3 * 8);	/* user-buffer engines */
 	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse/*/*/*/64k+512/fork"), 3);
 	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse/exec/kvec/read"), 1);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "regress/cow-vmsplice/*/child-writes"), 0);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "regress/cow-vmsplice/thp/child-writes"), 1);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "regress/dirty-pipe/*"), 1);
 	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse-plain/*/*/*/*/*"), 0);	/* it cannot hold */
 	CU_ASSERT_EQUAL(sel(SEL_ALL, "*/*/*/*/*/kill"), 2 * 3 * 2 * user_engine_count());
 }
@@ -252,7 +273,7 @@ static void test_filters(void)
 	sel(SEL_DEFAULT, "*/uring-fixed/*/read/*");
 	for (i = 0, n = 0; i < m.n; i++)
 		n += m.c[i].selected && m.c[i].action == ACT_NONE;
-	CU_ASSERT_EQUAL(n, (target_count - 2) * buffer_count);
+	CU_ASSERT_EQUAL(n, (target_count - 3) * buffer_count);	/* not dir, dev, regress */
 	CU_ASSERT_PTR_EQUAL(matrix_unmatched_filter(&m, &none, 1), none);
 	CU_ASSERT_PTR_NULL(matrix_unmatched_filter(&m, &xfs, 1));
 	/* A whole id selects that case even when it is off the default. */
