@@ -645,6 +645,7 @@ static enum flavour bvec_flavour(const struct kver *v)
 }
 
 #define ANON_BUFFERS ((1u << BACKING_ANON))
+#define REGRESSION .kernel = 1, .min_segs = 1, .max_segs = 1
 
 static const char *const cow_variants[] = { "after-fork", "before-fork", "mprotect",
 					    "child-writes", NULL };
@@ -653,9 +654,7 @@ static const char *const uring_variants[] = { "read-after-fork", "read-before-fo
 static const char *const dio_variants[] = { "readers", "lost-read", NULL };
 
 const struct engine_ops engine_cow_vmsplice = {
-	.kernel = 1,
-	.min_segs = 1,
-	.max_segs = 1,
+	REGRESSION,
 	.name = "cow-vmsplice",
 	.desc = "vmsplice and COW: the pipe keeps the bytes of vmsplice time",
 	.tag = "CVE-2020-29374",
@@ -668,9 +667,7 @@ const struct engine_ops engine_cow_vmsplice = {
 };
 
 const struct engine_ops engine_dirty_pipe = {
-	.kernel = 1,
-	.min_segs = 1,
-	.max_segs = 1,
+	REGRESSION,
 	.name = "dirty-pipe",
 	.desc = "a pipe write never reaches a spliced page-cache page",
 	.tag = "CVE-2022-0847",
@@ -681,9 +678,7 @@ const struct engine_ops engine_dirty_pipe = {
 };
 
 const struct engine_ops engine_uring_fork = {
-	.kernel = 1,
-	.min_segs = 1,
-	.max_segs = 1,
+	REGRESSION,
 	.name = "uring-fork",
 	.desc = "io_uring fixed buffer, fork, READ_FIXED: the child's copy keeps its bytes",
 	.tag = "fork copies pinned pages (5.9+, io_uring FOLL_PIN)",
@@ -695,9 +690,7 @@ const struct engine_ops engine_uring_fork = {
 };
 
 const struct engine_ops engine_dio_fork = {
-	.kernel = 1,
-	.min_segs = 1,
-	.max_segs = 1,
+	REGRESSION,
 	.name = "dio-fork",
 	.desc = "O_DIRECT reads into sub-page buffers while another thread forks",
 	.tag = "fork copies pinned pages (5.9+)",

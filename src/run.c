@@ -790,12 +790,27 @@ static void check_kernel_log(struct bed *bed, struct result *res)
 	sb_free(&bad);
 }
 
+/* The end of a pin bracket opened at s0: the deltas, balanced or not. */
+static int pins_close(struct bed *bed, struct pin_snap *s0, struct result *res, char *why)
+{
+	struct pin_snap s3;
+
+	if (pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, s0, &s3, SETTLE_MS, why) < 0)
+		return -1;
+	res->pins = pin_delta(s0, &s3);
+	res->pinned = res->pins.acquired > 0;
+	res->balanced = !check_pins_balanced(res->pins, &res->diag);
+	if (!res->balanced)
+		failed(res);
+	return 0;
+}
+
 /* exec, acct: the kernel's own IO into a file of the target. No user
  * memory is involved: no pins may be taken. */
 static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct result *res)
 {
 	struct target *t = &bed->targets[tc->ti];
-	struct pin_snap s0, s3;
+	struct pin_snap s0;
 	char why[ERRLEN] = "";
 	int ret;
 
@@ -809,9 +824,7 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 	} else {
 		ret = t->ops->kernel_io(t, tc->e->name, 0, &res->diag, why);
 	}
-	if (ret < 0)
-		return not_run(res, SETUP_BROKEN, why);
-	if (pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0)
+	if (ret < 0 || pins_close(bed, &s0, res, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	if (!tc->e->kernel_run)
 		ret = t->ops->kernel_io(t, tc->e->name, 1, &res->diag, why);
@@ -821,11 +834,8 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 		res->data_ok = 0;
 		failed(res);
 	}
-	res->pins = pin_delta(&s0, &s3);
-	res->pinned = res->pins.acquired > 0;
-	res->balanced = !check_pins_balanced(res->pins, &res->diag);
 	if (check_pins_taken(PIN_EXPECT_NONE, res->pins, "the kernel's own IO from a kernel "
-			     "buffer (ITER_KVEC)", &res->diag) | !res->balanced)
+			     "buffer (ITER_KVEC)", &res->diag))
 		failed(res);
 	check_kernel_log(bed, res);
 }
@@ -833,7 +843,7 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 /* A regression case: its scenario does everything; pins must balance. */
 static void run_scenario_case(struct bed *bed, const struct tcase *tc, struct result *res)
 {
-	struct pin_snap s0, s3;
+	struct pin_snap s0;
 	char why[ERRLEN] = "";
 	int ret;
 
@@ -849,13 +859,8 @@ static void run_scenario_case(struct bed *bed, const struct tcase *tc, struct re
 		res->data_ok = 0;
 		failed(res);
 	}
-	if (pin_read(bed->vs, &s3, why) < 0 || pin_settle(bed->vs, &s0, &s3, SETTLE_MS, why) < 0)
+	if (pins_close(bed, &s0, res, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
-	res->pins = pin_delta(&s0, &s3);
-	res->pinned = res->pins.acquired > 0;
-	res->balanced = !check_pins_balanced(res->pins, &res->diag);
-	if (!res->balanced)
-		failed(res);
 	check_kernel_log(bed, res);
 	if (res->out == OUT_FAIL && res->balanced && res->kmsg_ok && tc->e->known_failure &&
 	    tc->e->known_failure(tc)) {
