@@ -3,6 +3,9 @@
 #include "report.h"
 #include "action.h"
 
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +125,37 @@ out:
 	return ret;
 }
 
+/* iovbed vm ...: the QEMU runner, a script beside the build tree's binary
+ * (vm/iovbed-vm) or installed in pkglibexecdir; it is told this binary. */
+static int vm(int argc, char **argv)
+{
+	char self[PATH_MAX], script[PATH_MAX + 32], *dir;
+	char **args = calloc(argc + 3, sizeof(*args));
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int i, k = 0;
+
+	if (n <= 0 || !args) {
+		fprintf(stderr, "iovbed: vm: cannot find this binary\n");
+		return 2;
+	}
+	self[n] = 0;
+	snprintf(script, sizeof(script), "%s", self);
+	dir = dirname(script);
+	snprintf(script + strlen(dir), sizeof(script) - strlen(dir), "/../vm/iovbed-vm");
+	if (access(script, X_OK) < 0)
+		snprintf(script, sizeof(script), "%s/iovbed-vm", PKGLIBEXECDIR);
+	args[k++] = script;
+	args[k++] = "--iovbed";
+	args[k++] = self;
+	for (i = 2; i < argc; i++)
+		args[k++] = argv[i];
+	args[k] = NULL;
+	execv(script, args);
+	fprintf(stderr, "iovbed: vm: cannot run %s: %s\n", script, strerror(errno));
+	free(args);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	int given[16] = { 0 };
@@ -133,6 +167,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "vm"))
+		return vm(argc, argv);
 	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0)
 		return usage_error(err);
 	if (o.cmd == CMD_HELP) {

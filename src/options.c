@@ -32,7 +32,7 @@ void options_usage(FILE *f)
 	      "  --scratch DIR   where the run keeps its images and mounts (/var/tmp/iovbed)\n"
 	      "  --timeout SECS  a case whose IO has not completed by then is reported\n"
 	      "                  stuck, with the kernel stack of the task (default 60)\n"
-	      "  --race-seconds S how long each race case (regress/dio-fork) runs\n"
+	      "  --race-seconds S  how long each race case (regress/dio-fork) runs\n"
 	      "                  (default 2; hours under stress)\n"
 	      "  -v, --verbose   print set-up and reclaim messages\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
