@@ -7,34 +7,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-static ssize_t full_write(int fd, const char *p, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = write(fd, p + done, len - done);
-		if (n <= 0)
-			return -1;
-		done += n;
-	}
-	return done;
-}
-
-static ssize_t full_read(int fd, char *p, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = read(fd, p + done, len - done);
-		if (n <= 0)
-			return n < 0 ? -1 : (ssize_t)done;
-		done += n;
-	}
-	return done;
-}
-
 static ssize_t splice_in_run(struct io_req *rq)
 {
 	int p[2];
@@ -46,7 +18,7 @@ static ssize_t splice_in_run(struct io_req *rq)
 		return -1;
 	while (done < rq->len) {
 		chunk = rq->len - done < (size_t)psize ? rq->len - done : (size_t)psize;
-		if (full_write(p[1], (char *)rq->buf + done, chunk) < 0) {
+		if (write_full(p[1], (char *)rq->buf + done, chunk) < 0) {
 			errf(rq->err, "write %zu bytes into the pipe", chunk);
 			rq->bed_error = 1;
 			n = -1;
@@ -86,7 +58,7 @@ static ssize_t splice_out_run(struct io_req *rq)
 			n = -1;
 			break;
 		}
-		if (full_read(p[0], (char *)rq->buf + done, n) != n) {
+		if (read_full(p[0], (char *)rq->buf + done, n) != n) {
 			errf(rq->err, "read %zd bytes from the pipe", n);
 			rq->bed_error = 1;
 			n = -1;

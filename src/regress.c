@@ -56,20 +56,6 @@ static int holds(const void *buf, size_t len, uint64_t seed, const char *what, c
 	return 0;
 }
 
-static ssize_t read_full(int fd, char *p, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = read(fd, p + done, len - done);
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 static int wait_ok(pid_t pid, struct result *res, const char *who)
 {
 	int status;

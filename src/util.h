@@ -28,6 +28,10 @@ uint64_t hash_str(const char *s);
 int pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int write_file(const char *path, const char *s, char *err);
 int read_file(const char *path, char *buf, size_t len, char *err);
+/* read until len bytes, end of file or an error (-1 if nothing was read);
+ * write all len bytes or -1. */
+ssize_t read_full(int fd, void *buf, size_t len);
+ssize_t write_full(int fd, const void *buf, size_t len);
 /* Each line of a small file (or why it cannot be read) as "prefix: line". */
 void sb_add_file(struct strbuf *out, const char *prefix, const char *path);
 long long read_ll(const char *path, char *err);
