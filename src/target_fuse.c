@@ -530,18 +530,24 @@ static int fuse_kernel_io(struct target *t, const char *engine, int verify, stru
 	return -1;
 }
 
-#define FUSE_HOLDING						\
-	.path = PATH_FUSE,					\
+/* What every target of the daemon shares; those serving "data" add the
+ * daemon's verdict; fuse and fuse-splice can also hold and cut. */
+#define FUSE_DAEMON						\
 	.align = 512,						\
 	.setup = fuse_setup,					\
 	.teardown = fuse_teardown,				\
+	.describe = fuse_describe
+#define FUSE_DATA						\
+	FUSE_DAEMON,						\
+	.path = PATH_FUSE,					\
 	.io_expect = fuse_io_expect,				\
-	.io_verdict = fuse_io_verdict,				\
+	.io_verdict = fuse_io_verdict
+#define FUSE_HOLDING						\
+	FUSE_DATA,						\
 	.hold = fuse_hold,					\
 	.held = fuse_held,					\
 	.release = fuse_release,				\
 	.cut = fuse_cut,					\
-	.describe = fuse_describe,				\
 	.kernel_io = fuse_kernel_io
 
 const struct target_ops target_fuse = {
@@ -559,44 +565,26 @@ const struct target_ops target_fuse_splice = {
 const struct target_ops target_fuse_plain = {
 	.name = "fuse-plain",
 	.desc = "FUSE direct_io file opened without O_DIRECT",
-	.path = PATH_FUSE,
-	.align = 512,
-	.setup = fuse_setup,
-	.teardown = fuse_teardown,
-	.io_expect = fuse_io_expect,
-	.io_verdict = fuse_io_verdict,
-	.describe = fuse_describe,
+	FUSE_DATA,
 	.no_odirect = 1,
 };
 
 const struct target_ops target_fuse_odirect = {
 	.name = "fuse-odirect",
 	.desc = "FUSE file without FOPEN_DIRECT_IO, opened O_DIRECT (fuse_direct_IO)",
-	.path = PATH_FUSE,
-	.align = 512,
-	.setup = fuse_setup,
-	.teardown = fuse_teardown,
-	.io_expect = fuse_io_expect,
-	.io_verdict = fuse_io_verdict,
-	.describe = fuse_describe,
+	FUSE_DATA,
 };
 
 const struct target_ops target_loop_fuse = {
 	.name = "loop-fuse",
 	.desc = "loop device (loop dio on) over a FUSE direct_io file",
 	.path = PATH_BLOCK,
-	.align = 512,
-	.setup = fuse_setup,
-	.teardown = fuse_teardown,
-	.describe = fuse_describe,
+	FUSE_DAEMON,
 };
 
 const struct target_ops target_ext4_fuse = {
 	.name = "ext4-fuse",
 	.desc = "file on ext4 on a loop device over a FUSE direct_io file",
 	.path = PATH_IOMAP,
-	.align = 512,
-	.setup = fuse_setup,
-	.teardown = fuse_teardown,
-	.describe = fuse_describe,
+	FUSE_DAEMON,
 };
