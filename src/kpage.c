@@ -24,6 +24,26 @@ size_t kpage_count(const struct kpage_src *src, const void *addr, size_t len)
 	return (a + len + ps - 1) / ps - a / ps;
 }
 
+/* The head of the folio holding tail page pfn: folios are naturally
+ * aligned, so it is pfn rounded down to the first power of two whose
+ * page says COMPOUND_HEAD (order 18 covers a 1 GiB page). */
+static int head_flags(int kf, uint64_t pfn, uint64_t *out)
+{
+	unsigned int order;
+
+	for (order = 1; order <= 18; order++) {
+		uint64_t head = pfn & ~((1ULL << order) - 1), f;
+
+		if (pread(kf, &f, 8, head * 8) != 8)
+			return -1;
+		if (f & (1ULL << KPF_COMPOUND_HEAD)) {
+			*out = f;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
 		uint64_t *flags, size_t n, char *err)
 {
@@ -67,6 +87,12 @@ int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
 		if (pread(kf, &flags[i], 8, pfn * 8) != 8) {
 			errf(err, "read %s at pfn %#llx", src->kpageflags, (unsigned long long)pfn);
 			goto out_kf;
+		}
+		if (flags[i] & (1ULL << KPF_COMPOUND_TAIL)) {
+			uint64_t head;
+
+			if (head_flags(kf, pfn, &head) == 0)
+				flags[i] |= head & KPAGE_FOLIO_BITS;
 		}
 	}
 	ret = 0;

@@ -5,11 +5,18 @@
 #include <stdint.h>
 
 /* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF_UPTODATE	3
 #define KPF_DIRTY	4
+#define KPF_LRU		5
+#define KPF_WRITEBACK	8
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
 #define KPF_HUGE	17
 #define KPF_NOPAGE	20
 #define KPF_THP		22
 
+#define KPAGE_FOLIO_BITS ((1ULL << KPF_UPTODATE) | (1ULL << KPF_DIRTY) | \
+			  (1ULL << KPF_LRU) | (1ULL << KPF_WRITEBACK))
 #define KPAGE_ABSENT	(1ULL << 63)	/* our marker: no page mapped there */
 
 struct kpage_src {
@@ -19,7 +26,14 @@ struct kpage_src {
 };
 extern const struct kpage_src kpage_default;
 
-/* The kpageflags word of every page in [addr, addr + len): n entries,
+/* The kpageflags word of every page in [addr, addr + len).  Kernels
+ * before 6.4 (6.1 among them) report a tail page of a large folio with the
+ * tail's own flags word, where PG_dirty is never set: the folio's state
+ * lives in the head.  For a tail page the head's folio-wide bits (see
+ * KPAGE_FOLIO_BITS) are merged in, so a dirty THP reads as dirty on every
+ * kernel; newer kernels report them on the tail already.
+ *
+ * The kpageflags word of every page in [addr, addr + len): n entries,
  * n = pages spanned. Needs root (PFNs are hidden otherwise). */
 int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
 		uint64_t *flags, size_t n, char *err);

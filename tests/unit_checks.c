@@ -76,6 +76,38 @@ static void test_kpage_reader_on_fakes(void)
 	sb_free(&why);
 }
 
+/* As 6.1 reports a THP: PFN 8 heads an order-2 folio and carries its dirty
+ * bit, the tails 9..11 do not; a tail must read as dirty, and a tail whose
+ * head is clean as clean. */
+static void test_kpage_tail_takes_head_state(void)
+{
+	uint64_t pm[4] = { 0 }, kf[16] = { 0 }, flags[3];
+	const uint64_t tail = (1ULL << KPF_COMPOUND_TAIL) | (1ULL << KPF_THP);
+	char pmpath[256], kfpath[256];
+	struct kpage_src src = { pmpath, kfpath, 4096 };
+	struct strbuf why = { 0 };
+	char err[ERRLEN];
+
+	pm[1] = (1ULL << 63) | 11;
+	pm[2] = (1ULL << 63) | 9;
+	pm[3] = (1ULL << 63) | 13;
+	kf[8] = DIRTY | (1ULL << KPF_COMPOUND_HEAD) | (1ULL << KPF_THP);
+	kf[9] = kf[10] = kf[11] = tail;
+	kf[12] = (1ULL << KPF_COMPOUND_HEAD) | (1ULL << KPF_THP);
+	kf[13] = tail;
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(pmpath, sizeof(pmpath), pm, sizeof(pm)), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(kfpath, sizeof(kfpath), kf, sizeof(kf)), 0);
+	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x1000, 3 * 4096, flags, 3, err), 0);
+	CU_ASSERT_EQUAL(flags[0], tail | DIRTY);
+	CU_ASSERT_EQUAL(flags[1], tail | DIRTY);
+	CU_ASSERT_EQUAL(flags[2], tail);
+	CU_ASSERT_EQUAL(check_dirty(flags, 3, 0x1000, 4096, &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "1 of 3 buffer pages not dirty"));
+	unlink(pmpath);
+	unlink(kfpath);
+	sb_free(&why);
+}
+
 static int fake_vmstat(char *path, size_t len, long long acq, long long rel)
 {
 	char text[256];
@@ -226,6 +258,7 @@ int unit_checks_register(void)
 	ADD_TEST(s, test_dirty_clean_page_fails);
 	ADD_TEST(s, test_dirty_unmapped_page_fails);
 	ADD_TEST(s, test_kpage_reader_on_fakes);
+	ADD_TEST(s, test_kpage_tail_takes_head_state);
 	ADD_TEST(s, test_pins_read_fake_vmstat);
 	ADD_TEST(s, test_pins_leak_fails);
 	ADD_TEST(s, test_pins_expectation);
