@@ -18,5 +18,9 @@ int profile_path_pins(const struct profile *p, enum path_class path);
 /* The first kernel version whose path pins, as text ("6.5"), or "never". */
 const char *profile_path_since(enum path_class path);
 const char *path_class_name(enum path_class path);
+/* A failure the kernel of this profile is known to have because a path is
+ * not converted to FOLL_PIN under it: the reason if case id failed with
+ * diagnostics diag that carry the known sign, else NULL. */
+const char *profile_known_bug(const struct profile *p, const char *id, const char *diag);
 
 #endif

@@ -1049,8 +1049,18 @@ void run_case(struct bed *bed, const struct tcase *tc, struct result *res)
 {
 	double t0 = now_sec();
 
+	const char *known;
+
 	pinlock(bed->pinlock);
 	run_case_locked(bed, tc, res);
 	pinunlock(bed->pinlock);
 	res->secs = now_sec() - t0;
+	/* an unconverted path's known bug, not a self-test's failure */
+	if (res->out == OUT_FAIL && !tc->selftest && res->balanced && res->kmsg_ok) {
+		known = profile_known_bug(&bed->prof, tc->id, sb_str(&res->diag));
+		if (known) {
+			res->out = OUT_XFAIL;
+			snprintf(res->reason, sizeof(res->reason), "%s", known);
+		}
+	}
 }
