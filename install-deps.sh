@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install every Debian 12 package iovbed's build and tests need; with
 # --vm also what `make check-vm` needs (QEMU, Debian's 6.1 kernel and its
-# modules, a static busybox for the guest's initramfs).
+# modules, a static busybox for the guest's initramfs, the NFS server and
+# client tools the guest runs: the host itself needs no NFS support).
 # Run as root. Does nothing if they are all installed already.
 set -e
 
@@ -9,7 +10,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 liburing-dev libaio-dev libfuse3-dev fuse3 libnfs-dev libcunit1-dev
 e2fsprogs xfsprogs btrfs-progs util-linux mount"
 if [ "${1:-}" = --vm ]; then
-	PACKAGES="$PACKAGES qemu-system-x86 linux-image-amd64 busybox-static cpio kmod file"
+	PACKAGES="$PACKAGES qemu-system-x86 linux-image-amd64 busybox-static cpio kmod file
+	nfs-kernel-server nfs-common rpcbind"
 fi
 
 missing=""

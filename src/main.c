@@ -94,7 +94,8 @@ static int run(const struct matrix *m, const struct options *o)
 		struct target *t = &bed.targets[i];
 
 		if (!t->ops->user_given || (t->ops == &target_dir && !o->dir) ||
-		    (t->ops == &target_dev && !o->device))
+		    (t->ops == &target_dev && !o->device) ||
+		    (t->ops == &target_nfs_user && !o->nfs))
 			continue;
 		if (target_ensure(t, &bed) != SETUP_READY) {
 			fprintf(stderr, "iovbed: %s\n", t->why);
@@ -158,7 +159,7 @@ static int vm(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int given[16] = { 0 };
+	int given[TARGET_MAX] = { 0 };
 	char err[ERRLEN];
 	struct options o;
 	struct profile prof;
@@ -186,7 +187,8 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < target_count; i++)
 		given[i] = (target_table[i] == &target_dir && o.dir) ||
-			   (target_table[i] == &target_dev && o.device);
+			   (target_table[i] == &target_dev && o.device) ||
+			   (target_table[i] == &target_nfs_user && o.nfs);
 	if (matrix_build(&m, given) < 0) {
 		fprintf(stderr, "iovbed: out of memory\n");
 		return 99;

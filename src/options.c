@@ -13,7 +13,7 @@ void options_usage(FILE *f)
 	      "       iovbed run  [--filter GLOB]... [--size SIZE]... [--full] [--seed N]\n"
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
-	      "                   [--race-seconds S]\n"
+	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL]\n"
 	      "       iovbed help | --version\n"
 	      "\n"
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"
@@ -27,6 +27,9 @@ void options_usage(FILE *f)
 	      "  --dir PATH      also test a file in this directory (only iovbed's file is touched)\n"
 	      "  --device DEV    also test this block device: its first 16 MiB are overwritten;\n"
 	      "                  refused if it holds a filesystem or partition table signature\n"
+	      "  --nfs PATH      also test a file in this directory of an NFS mount; written\n"
+	      "                  data is read back from the server with libnfs through\n"
+	      "  --nfs-url URL   nfs://SERVER/EXPORT, the export PATH's mount shows\n"
 	      "  --destroy       allow --device to overwrite a device that holds a signature\n"
 	      "  --profile VER   judge pins by kernel VER's expectations (e.g. 6.1)\n"
 	      "  --scratch DIR   where the run keeps its images and mounts (/var/tmp/iovbed)\n"
@@ -81,6 +84,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		{ "dir", required_argument, NULL, 'd' },
 		{ "device", required_argument, NULL, 'D' },
 		{ "destroy", no_argument, NULL, 'X' },
+		{ "nfs", required_argument, NULL, 'N' },
+		{ "nfs-url", required_argument, NULL, 'U' },
 		{ "profile", required_argument, NULL, 'p' },
 		{ "scratch", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -173,6 +178,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		case 'd': o->dir = optarg; break;
 		case 'D': o->device = optarg; break;
 		case 'X': o->destroy = 1; break;
+		case 'N': o->nfs = optarg; break;
+		case 'U': o->nfs_url = optarg; break;
 		case 'p': o->profile = optarg; break;
 		case 'c': o->scratch = optarg; break;
 		case 'v': o->verbose = 1; break;
@@ -188,6 +195,10 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (!o->nfs != !o->nfs_url) {
+		snprintf(err, errlen, "--nfs and --nfs-url go together");
 		return -1;
 	}
 	if (o->destroy && !o->device) {

@@ -25,6 +25,8 @@ struct options {
 	int nsizes;
 	const char *json;
 	const char *dir;	/* --dir: a directory the user hands over */
+	const char *nfs;	/* --nfs: a directory on an NFS mount the user hands over */
+	const char *nfs_url;	/* --nfs-url: the libnfs URL of that mount's export */
 	const char *device;	/* --device: a block device the user hands over */
 	int destroy;		/* --destroy: the device may hold a filesystem */
 	const char *profile;	/* --profile VERSION: expectations of another kernel */

@@ -21,7 +21,7 @@ struct bed {
 	struct kmsg kmsg;
 	int pinlock;
 	const struct vmstat_src *vs;
-	struct target targets[16];
+	struct target targets[TARGET_MAX];
 	enum setup_state hugetlb;
 	char hugetlb_why[ERRLEN];
 	enum setup_state probe[32];	/* engine availability, by engine index */

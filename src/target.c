@@ -14,10 +14,13 @@ const struct target_ops *const target_table[] = {
 	&target_loop_dio, &target_loop_nodio, &target_tmpfs,
 	&target_fuse, &target_fuse_splice, &target_fuse_plain, &target_fuse_odirect,
 	&target_loop_fuse, &target_ext4_fuse,
+	&target_nfs3, &target_nfs4,
 	&target_regress,
-	&target_dir, &target_dev,
+	&target_dir, &target_dev, &target_nfs_user,
 };
 const size_t target_count = sizeof(target_table) / sizeof(target_table[0]);
+_Static_assert(sizeof(target_table) / sizeof(target_table[0]) <= TARGET_MAX,
+	       "target_table has more rows than TARGET_MAX");
 
 /* Write the run's pattern into the read region, through the page cache,
  * then push it to the medium and drop it from the cache. */

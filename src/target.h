@@ -79,6 +79,9 @@ extern const struct target_ops target_fuse_odirect;
 extern const struct target_ops target_loop_fuse, target_ext4_fuse;
 extern const struct target_ops target_dir, target_dev, target_regress;
 
+extern const struct target_ops target_nfs3, target_nfs4, target_nfs_user;
+
+#define TARGET_MAX 32	/* rows of target_table, at most */
 #define TARGET_REGION (8 * MiB)
 
 /* Set the target up if it is not, write the read region. */

@@ -1,0 +1,45 @@
+#ifndef IOVBED_NFS_H
+#define IOVBED_NFS_H
+
+#include <limits.h>
+#include <sys/types.h>
+#include "target.h"
+
+struct bed;
+
+/*
+ * The kernel NFS server the test bed starts for itself: an ext4 scratch
+ * filesystem on a loop device exported to 127.0.0.1 only (fsid=0, so
+ * NFSv4 mounts 127.0.0.1:/), rpcbind and rpc.mountd as children, nfsd
+ * threads bound to 127.0.0.1. Everything it changes (exports, nfsd
+ * threads, the v4 grace and lease times, the nfsd mount) is put back when
+ * the last target lets go of it.
+ */
+struct nfs_server {
+	int users;
+	enum setup_state state;
+	char why[ERRLEN];
+	char export[PATH_MAX];
+	char log[PATH_MAX];
+	pid_t rpcbind, mountd;
+	int mounted_nfsdfs, exported, nfsd_up;
+	char grace[32], lease[32];	/* v4 times to restore, or "" */
+};
+
+/* Start it on first use (SETUP_READY, or SKIP/BROKEN with the reason in
+ * why); later calls share it. */
+enum setup_state nfs_server_get(struct bed *bed, char *why);
+void nfs_server_put(void);
+/* The exported directory (valid while the server is held). */
+const char *nfs_server_export(void);
+
+/* Out-of-band reads of the server's file with libnfs (NFSv3, its own
+ * MOUNT and READ calls; no kernel client involved). */
+struct nfs_oob;
+/* url: nfs://server/export; file: the name of the file below it. */
+struct nfs_oob *nfs_oob_open(const char *url, const char *file, char *err);
+/* Read len bytes at off into buf: bytes read or -1 with err. */
+ssize_t nfs_oob_pread(struct nfs_oob *o, void *buf, size_t len, off_t off, char *err);
+void nfs_oob_close(struct nfs_oob *o);
+
+#endif

@@ -1,0 +1,299 @@
+/* The test bed's own kernel NFS server on 127.0.0.1. */
+#include "nfs.h"
+#include "run.h"
+#include "scratchfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NFSD_FS "/proc/fs/nfsd"
+
+static struct nfs_server srv;
+
+static int have_fs(const char *type)
+{
+	char buf[4096], want[64], err[ERRLEN];
+
+	if (read_file("/proc/filesystems", buf, sizeof(buf), err) < 0)
+		return 0;
+	snprintf(want, sizeof(want), "\t%s\n", type);
+	return strstr(buf, want) != NULL;
+}
+
+/* The filesystem type, loading its module if the kernel has it as one. */
+static int kernel_has(const char *type, const char *module)
+{
+	char *argv[] = { "modprobe", (char *)module, NULL };
+	char out[256], err[ERRLEN];
+
+	if (have_fs(type))
+		return 1;
+	run_cmd(argv, out, sizeof(out), err);
+	return have_fs(type);
+}
+
+static const char *missing_tool(void)
+{
+	static const char *const tools[] = {
+		"rpc.nfsd", "rpc.mountd", "exportfs", "rpcbind", "rpcinfo", "mount.nfs",
+	};
+	static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin" };
+	char p[PATH_MAX];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+		for (j = 0; j < sizeof(dirs) / sizeof(dirs[0]); j++) {
+			snprintf(p, sizeof(p), "%s/%s", dirs[j], tools[i]);
+			if (access(p, X_OK) == 0)
+				break;
+		}
+		if (j == sizeof(dirs) / sizeof(dirs[0]))
+			return tools[i];
+	}
+	return NULL;
+}
+
+/* A daemon in the foreground, as our child, its output to the log; it
+ * dies with us. */
+static pid_t spawn(char *const argv[], const char *log, char *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		errf(err, "fork for %s", argv[0]);
+		return -1;
+	}
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		setsid();
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (nul >= 0)
+			dup2(nul, 0);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void reap(pid_t *pid)
+{
+	int status, i;
+
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	for (i = 0; i < 300; i++) {
+		if (waitpid(*pid, &status, WNOHANG) == *pid)
+			break;
+		sleep_ms(10);
+	}
+	if (i == 300) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, &status, 0);
+	}
+	*pid = 0;
+}
+
+static int cmd(char *err, const char *what, char *const argv[])
+{
+	char out[1024];
+	int rc = run_cmd(argv, out, sizeof(out), err);
+
+	if (rc == 0)
+		return 0;
+	if (rc > 0) {
+		char *nl = strrchr(out, '\n');
+
+		if (nl && !nl[1])
+			*nl = 0;
+		snprintf(err, ERRLEN, "%s: exit %d: %.300s", what, rc, out);
+	}
+	return -1;
+}
+
+static int portmapper_answers(void)
+{
+	char *argv[] = { "rpcinfo", "-p", "127.0.0.1", NULL };
+	char out[2048], err[ERRLEN];
+
+	return run_cmd(argv, out, sizeof(out), err) == 0;
+}
+
+/* The NFSv4 grace period (90 s by default) would stall the first OPENs:
+ * it and the lease go to their minimum, 10 s, while the server is ours. */
+static void set_v4_times(void)
+{
+	char err[ERRLEN];
+
+	if (read_file(NFSD_FS "/nfsv4gracetime", srv.grace, sizeof(srv.grace), err) >= 0)
+		write_file(NFSD_FS "/nfsv4gracetime", "10", err);
+	else
+		*srv.grace = 0;
+	if (read_file(NFSD_FS "/nfsv4leasetime", srv.lease, sizeof(srv.lease), err) >= 0)
+		write_file(NFSD_FS "/nfsv4leasetime", "10", err);
+	else
+		*srv.lease = 0;
+}
+
+static void server_stop(void)
+{
+	char err[ERRLEN], spec[PATH_MAX + 16];
+
+	if (srv.nfsd_up) {
+		char *argv[] = { "rpc.nfsd", "0", NULL };
+
+		cmd(err, "rpc.nfsd 0", argv);
+		srv.nfsd_up = 0;
+	}
+	if (srv.exported) {
+		char *argv[] = { "exportfs", "-u", spec, NULL };
+
+		snprintf(spec, sizeof(spec), "127.0.0.1:%s", srv.export);
+		cmd(err, "exportfs -u", argv);
+		srv.exported = 0;
+	}
+	reap(&srv.mountd);
+	reap(&srv.rpcbind);
+	if (*srv.grace)
+		write_file(NFSD_FS "/nfsv4gracetime", srv.grace, err);
+	if (*srv.lease)
+		write_file(NFSD_FS "/nfsv4leasetime", srv.lease, err);
+	*srv.grace = *srv.lease = 0;
+	if (srv.mounted_nfsdfs && umount2(NFSD_FS, 0) == 0)
+		srv.mounted_nfsdfs = 0;
+}
+
+static enum setup_state server_start(struct bed *bed)
+{
+	char *err = srv.why, threads[32], spec[PATH_MAX + 16], e2[ERRLEN];
+	const char *tool;
+	struct scratchfs *fs;
+	int i;
+
+	if (!kernel_has("nfsd", "nfsd")) {
+		snprintf(err, ERRLEN, "this kernel has no NFS server (nfsd is not in "
+			 "/proc/filesystems, and modprobe nfsd did not load it)");
+		return SETUP_SKIP;
+	}
+	if (!kernel_has("nfs", "nfs")) {
+		snprintf(err, ERRLEN, "this kernel has no NFS client (nfs is not in "
+			 "/proc/filesystems, and modprobe nfs did not load it)");
+		return SETUP_SKIP;
+	}
+	tool = missing_tool();
+	if (tool) {
+		snprintf(err, ERRLEN, "%s is not installed (nfs-kernel-server, nfs-common, "
+			 "rpcbind: ./install-deps.sh --vm)", tool);
+		return SETUP_SKIP;
+	}
+	if (read_file(NFSD_FS "/threads", threads, sizeof(threads), e2) < 0) {
+		if (mount("nfsd", NFSD_FS, "nfsd", 0, NULL) < 0) {
+			errf(err, "mount -t nfsd nfsd %s", NFSD_FS);
+			return SETUP_BROKEN;
+		}
+		srv.mounted_nfsdfs = 1;
+		if (read_file(NFSD_FS "/threads", threads, sizeof(threads), err) < 0)
+			return SETUP_BROKEN;
+	}
+	if (atoi(threads) > 0) {
+		snprintf(err, ERRLEN, "an NFS server already runs here (%d nfsd threads); "
+			 "iovbed does not reconfigure it: give --nfs PATH --nfs-url URL",
+			 atoi(threads));
+		return SETUP_SKIP;
+	}
+	fs = scratchfs_get(&bed->scratch, "ext4", err);
+	if (!fs)
+		return SETUP_BROKEN;
+	if (pathf(srv.export, sizeof(srv.export), "%s/nfs-export", fs->mnt) < 0 ||
+	    pathf(srv.log, sizeof(srv.log), "%s/nfs-daemons.log", bed->scratch.dir) < 0) {
+		errf(err, "nfs export path below %s", fs->mnt);
+		return SETUP_BROKEN;
+	}
+	if (mkdir(srv.export, 0755) < 0 && errno != EEXIST) {
+		errf(err, "mkdir %s", srv.export);
+		return SETUP_BROKEN;
+	}
+	if (!portmapper_answers()) {
+		char *argv[] = { "rpcbind", "-f", NULL };
+
+		srv.rpcbind = spawn(argv, srv.log, err);
+		if (srv.rpcbind < 0)
+			return SETUP_BROKEN;
+		for (i = 0; i < 100 && !portmapper_answers(); i++)
+			sleep_ms(50);
+		if (i == 100) {
+			snprintf(err, ERRLEN, "rpcbind did not answer on 127.0.0.1 within 5 s "
+				 "(log %.300s)", srv.log);
+			return SETUP_BROKEN;
+		}
+	}
+	set_v4_times();
+	snprintf(spec, sizeof(spec), "127.0.0.1:%s", srv.export);
+	{
+		char *argv[] = { "exportfs", "-i", "-o",
+				 "rw,sync,no_root_squash,insecure,no_subtree_check,fsid=0",
+				 spec, NULL };
+
+		if (cmd(err, "exportfs", argv) < 0)
+			return SETUP_BROKEN;
+		srv.exported = 1;
+	}
+	{
+		char *argv[] = { "rpc.mountd", "-F", NULL };
+
+		srv.mountd = spawn(argv, srv.log, err);
+		if (srv.mountd < 0)
+			return SETUP_BROKEN;
+	}
+	{
+		char *argv[] = { "rpc.nfsd", "-H", "127.0.0.1", "4", NULL };
+
+		if (cmd(err, "rpc.nfsd -H 127.0.0.1 4", argv) < 0)
+			return SETUP_BROKEN;
+		srv.nfsd_up = 1;
+	}
+	return SETUP_READY;
+}
+
+enum setup_state nfs_server_get(struct bed *bed, char *why)
+{
+	if (srv.state == SETUP_NONE) {
+		srv.state = server_start(bed);
+		if (srv.state != SETUP_READY)
+			server_stop();
+	}
+	if (srv.state != SETUP_READY) {
+		snprintf(why, ERRLEN, "%s", srv.why);
+		return srv.state;
+	}
+	srv.users++;
+	return SETUP_READY;
+}
+
+void nfs_server_put(void)
+{
+	if (srv.users > 0 && --srv.users == 0) {
+		server_stop();
+		srv.state = SETUP_NONE;
+	}
+}
+
+const char *nfs_server_export(void)
+{
+	return srv.export;
+}
