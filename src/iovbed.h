@@ -32,6 +32,8 @@ enum path_class {
 	PATH_FUSE,	/* fs/fuse direct_io */
 	PATH_NFS,	/* fs/nfs/direct.c */
 	PATH_COPY,	/* accepts O_DIRECT but copies (tmpfs): never pins */
+	PATH_9P,	/* fs/9p reads and writes through virtio zero-copy */
+	PATH_COUNT
 };
 
 /* What is done while the IO is held in flight (targets that can hold

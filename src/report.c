@@ -81,6 +81,18 @@ static struct path_sum *path_of(struct report *r, const struct tcase *tc)
 	return p;
 }
 
+/* A case that says whether its path pins: user pages handed to the IO
+ * itself (not registered, not kernel pages), the path's own expectation. */
+static int counts_for_conversion(const struct tcase *tc)
+{
+	const char *why;
+
+	if (tc->e->registers || tc->e->kernel_pages || tc->e->kernel || tc->e->scenario ||
+	    tc->t->no_file || tc->t->path == PATH_COPY || tc->t->path >= PATH_COUNT)
+		return 0;
+	return !tc->t->pins_expected || tc->t->pins_expected(tc->dir, tc->b, &why) < 0;
+}
+
 static void tally(struct report *r, const struct tcase *tc, const struct result *res)
 {
 	struct path_sum *p = path_of(r, tc);
@@ -101,6 +113,8 @@ static void tally(struct report *r, const struct tcase *tc, const struct result 
 		p->pinned++;
 	else
 		p->unpinned++;
+	if (counts_for_conversion(tc))
+		(res->pinned ? r->conv_pinned : r->conv_unpinned)[tc->t->path]++;
 	if (res->balanced)
 		p->balanced++;
 	else
@@ -240,13 +254,16 @@ static const char *yes_no(size_t yes, size_t no)
 void report_close(struct report *r, const struct bed *bed, int interrupted)
 {
 	FILE *e = r->err;
+	struct kver run = bed->prof.v;
 	size_t i;
 
 	if (r->progress)
 		fprintf(e, "\r\033[K");
-	fprintf(e, "\niovbed conversion report: kernel %d.%d.%d, profile %s, seed %llu\n",
-		bed->prof.v.major, bed->prof.v.minor, bed->prof.v.patch, bed->prof.name,
-		(unsigned long long)bed->seed);
+	if (bed->prof.forced)	/* the profile is another kernel's: name this one */
+		kver_running(&run);
+	fprintf(e, "\niovbed conversion report: kernel %d.%d.%d, profile %s%s, seed %llu\n",
+		run.major, run.minor, run.patch, bed->prof.name,
+		bed->prof.forced ? " (forced)" : "", (unsigned long long)bed->seed);
 	fprintf(e, "%-12s %-14s %-10s %5s %5s %5s %5s %5s  %-6s %-8s %-7s %-5s\n", "target",
 		"engine", "flavour", "pass", "fail", "skip", "brkn", "todo", "pinned", "balanced",
 		"dirtied", "data");
@@ -267,8 +284,29 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	}
 	fprintf(e, "todo: failures the kernel is known to have upstream (TAP TODO, reason on the "
 		"case's line)\n");
-	fprintf(e, "paths: block and iomap pin from 6.5, fuse from 6.9, nfs never (FOLL_GET); "
-		"uring-fixed pins at registration\n");
+	fprintf(e, "paths: block and iomap pin from 6.5, fuse from 6.9, 9p from 6.8, nfs never "
+		"(FOLL_GET); uring-fixed pins at registration\n");
+	for (i = 0; i < target_count; i++) {
+		const struct target_ops *t = target_table[i];
+		size_t j, ran = 0;
+
+		for (j = 0; j < engine_count; j++)
+			ran += r->paths[i * engine_count + j].ran;
+		if (t->transport && ran)
+			fprintf(e, "%s: the IO reaches the transport as %s (%s)\n", t->name,
+				flavour_name(t->transport(&bed->prof.v)), t->transport_how);
+	}
+	for (i = 0; i < PATH_COUNT; i++) {
+		size_t y = r->conv_pinned[i], n = r->conv_unpinned[i];
+		int expect = profile_path_pins(&bed->prof, (enum path_class)i);
+
+		if (!y && !n)
+			continue;
+		fprintf(e, "%s direct IO: %s (%zu of %zu user-buffer cases pinned); profile %s "
+			"expects %s\n", path_class_name((enum path_class)i),
+			!n ? "converted (FOLL_PIN)" : !y ? "not converted" : "MIXED", y, y + n,
+			bed->prof.name, expect ? "converted" : "not converted");
+	}
 	fprintf(e, "%zu cases: %zu passed, %zu failed, %zu skipped, %zu broken, %zu known kernel "
 		"limitations%s in %.1f s\n", r->done, r->pass, r->fail, r->skip, r->broken, r->xfail,
 		interrupted ? " (interrupted)" : "", now_sec() - r->t0);

@@ -13,6 +13,8 @@ struct report {
 	size_t total, done;
 	size_t pass, fail, skip, broken, xfail;
 	struct path_sum *paths;	/* target x engine */
+	/* user-buffer direct IO cases by path: pinned or not */
+	size_t conv_pinned[PATH_COUNT], conv_unpinned[PATH_COUNT];
 	size_t npaths;
 	double t0;
 };
