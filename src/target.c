@@ -15,6 +15,7 @@ const struct target_ops *const target_table[] = {
 	&target_fuse, &target_fuse_splice, &target_fuse_plain, &target_fuse_odirect,
 	&target_loop_fuse, &target_ext4_fuse,
 	&target_nfs3, &target_nfs4,
+	&target_9p, &target_9p_cached, &target_9p_buffered,
 	&target_regress,
 	&target_dir, &target_dev, &target_nfs_user,
 };

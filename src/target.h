@@ -64,6 +64,10 @@ struct target_ops {
 	 * (verify 1: 0 pass, 1 fail with why in diag, -1 broken). */
 	int (*kernel_io)(struct target *t, const char *engine, int verify, struct strbuf *diag,
 			 char *err);
+	/* Optional: the flavour the IO reaches the target's transport in,
+	 * when the filesystem re-wraps it (9p through netfs), and how. */
+	enum flavour (*transport)(const struct kver *v);
+	const char *transport_how;
 	int no_odirect;		/* the file is opened without O_DIRECT */
 	int no_file;		/* no file: only the regression cases run on it */
 };
@@ -79,6 +83,7 @@ extern const struct target_ops target_fuse_odirect;
 extern const struct target_ops target_loop_fuse, target_ext4_fuse;
 extern const struct target_ops target_dir, target_dev, target_regress;
 
+extern const struct target_ops target_9p, target_9p_cached, target_9p_buffered;
 extern const struct target_ops target_nfs3, target_nfs4, target_nfs_user;
 
 #define TARGET_MAX 32	/* rows of target_table, at most */
