@@ -8,12 +8,17 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "checks.h"
 
@@ -27,6 +32,9 @@ struct nfs_target {
 	off_t off;
 	size_t len;
 	uint64_t seed;
+	uint64_t region_seed;	/* the read region's pattern */
+	long long bad0;		/* discard: the transport's bad XIDs before */
+	char wchan[64];		/* where the killed task waited */
 };
 
 static void nfs_teardown(struct target *t)
@@ -91,6 +99,7 @@ static enum setup_state nfs_self_setup(struct target *t, struct bed *bed, const 
 		return SETUP_BROKEN;
 	}
 	t->priv = nt;
+	nt->region_seed = bed->seed;
 	st = nfs_server_get(bed, t->why);
 	if (st != SETUP_READY)
 		return st;
@@ -216,6 +225,169 @@ static int nfs_io_verdict(struct target *t, enum dir dir, struct strbuf *why)
 	return bad;
 }
 
+/* The "bad_xids" count of the RPC transport of the mount at mnt, from
+ * /proc/self/mountstats ("xprt: tcp port bind connect ctime idle sends
+ * recvs bad_xids ..."): replies that matched no waiting request. */
+static long long bad_xids(const char *mnt, char *err)
+{
+	char line[1024], want[PATH_MAX + 32];
+	FILE *f = fopen("/proc/self/mountstats", "re");
+	int in = 0;
+	long long v = -1;
+
+	if (!f) {
+		errf(err, "open /proc/self/mountstats");
+		return -1;
+	}
+	snprintf(want, sizeof(want), " mounted on %s with fstype nfs", mnt);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "device ", 7))
+			in = strstr(line, want) != NULL;
+		else if (in && sscanf(line, " xprt: tcp %*s %*s %*s %*s %*s %*s %*s %lld", &v) == 1)
+			break;
+	}
+	fclose(f);
+	if (v < 0)
+		snprintf(err, ERRLEN, "no tcp xprt line for %.200s in /proc/self/mountstats", mnt);
+	return v;
+}
+
+static int freeze(const char *dir, unsigned long how, char *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		errf(err, "open %s", dir);
+		return -1;
+	}
+	ret = ioctl(fd, how, 0);
+	if (ret < 0)
+		errf(err, "%s %s", how == FIFREEZE ? "FIFREEZE" : "FITHAW", dir);
+	close(fd);
+	return ret;
+}
+
+/*
+ * discard: the server's filesystem is frozen, a child's chmod (a SETATTR,
+ * a synchronous RPC) waits for the reply, SIGKILL ends the wait, the
+ * filesystem thaws and the server answers a request that is gone: the
+ * client must drop that reply with xs_read_discard (an ITER_DISCARD
+ * receive) and go on serving the mount.
+ */
+static int nfs_discard(struct target *t, struct nfs_target *nt, int kill_it, int verify,
+		       struct strbuf *diag, char *err)
+{
+	char fsdir[PATH_MAX], p[64], *slash;
+	long long bad1 = -1;
+	int status, i, fd;
+	pid_t pid;
+
+	if (verify) {
+		char *buf = malloc(4096);
+		int bad;
+
+		for (i = 0; i < (kill_it ? 100 : 20); i++) {
+			bad1 = bad_xids(nt->mnt, err);
+			if (bad1 < 0) {
+				free(buf);
+				return -1;
+			}
+			if (bad1 > nt->bad0)
+				break;
+			sleep_ms(100);
+		}
+		sb_addf(diag, "discard: the chmod waited in %s, %s; bad XIDs %lld -> %lld\n",
+			nt->wchan, kill_it ? "was killed" : "was let finish", nt->bad0, bad1);
+		if (bad1 <= nt->bad0) {
+			sb_addf(diag, "discard: the late SETATTR reply was not dropped as a bad XID "
+				"after the thaw: xs_read_discard was not reached\n");
+			free(buf);
+			return 1;
+		}
+		/* the stream is still in step: a read after it gets the file's data */
+		fd = open(t->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		if (!buf || fd < 0 || pread(fd, buf, 4096, t->read_base) != 4096) {
+			sb_addf(diag, "discard: O_DIRECT read of %s after the dropped reply failed: "
+				"%s\n", t->path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			free(buf);
+			return 1;
+		}
+		close(fd);
+		bad = check_data(buf, 4096, nt->region_seed, t->read_base,
+				 "read after the dropped reply", diag);
+		free(buf);
+		return bad;
+	}
+	if (!nt->server) {
+		snprintf(err, ERRLEN, "needs the test bed's own server (to freeze its filesystem)");
+		return 2;
+	}
+	snprintf(fsdir, sizeof(fsdir), "%s", nfs_server_export());
+	slash = strrchr(fsdir, '/');
+	if (slash)
+		*slash = 0;
+	nt->bad0 = bad_xids(nt->mnt, err);
+	if (nt->bad0 < 0)
+		return -1;
+	if (freeze(fsdir, FIFREEZE, err) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		errf(err, "fork");
+		freeze(fsdir, FITHAW, err);
+		return -1;
+	}
+	if (pid == 0)
+		_exit(chmod(t->path, 0640) < 0 ? 1 : 0);
+	for (i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		sleep_ms(50);
+	if (i < 20) {
+		freeze(fsdir, FITHAW, err);
+		snprintf(err, ERRLEN, "the chmod on %.200s did not wait for the frozen server "
+			 "(it ended first)", t->path);
+		return -1;
+	}
+	snprintf(p, sizeof(p), "/proc/%d/wchan", (int)pid);
+	if (read_file(p, nt->wchan, sizeof(nt->wchan), err) < 0)
+		snprintf(nt->wchan, sizeof(nt->wchan), "?");
+	if (kill_it)
+		kill(pid, SIGKILL);
+	else
+		sleep_ms(200);
+	if (kill_it)
+		waitpid(pid, &status, 0);
+	if (freeze(fsdir, FITHAW, err) < 0) {
+		if (!kill_it)
+			kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	if (!kill_it)
+		waitpid(pid, &status, 0);
+	chmod(t->path, 0600);
+	if (kill_it && !WIFSIGNALED(status)) {
+		snprintf(err, ERRLEN, "the chmod was not killed while it waited (status %#x)", status);
+		return -1;
+	}
+	return 0;
+}
+
+static int nfs_kernel_io(struct target *t, const char *engine, int verify, struct strbuf *diag,
+			 char *err)
+{
+	int answered = !strcmp(engine, "discard-answered");
+
+	if (strcmp(engine, "discard") && !answered) {
+		snprintf(err, ERRLEN, "nfs targets do not serve kernel engine %s", engine);
+		return -1;
+	}
+	return nfs_discard(t, t->priv, !answered, verify, diag, err);
+}
+
+static const char *const nfs_kernel_engines[] = { "discard", "discard-answered", NULL };
+
 #define NFS_TARGET						\
 	.path = PATH_NFS,					\
 	.align = 512,						\
@@ -227,6 +399,8 @@ const struct target_ops target_nfs3 = {
 	.name = "nfs3",
 	.desc = "file on NFSv3 (fs/nfs/direct.c) from the test bed's own server on 127.0.0.1",
 	.setup = nfs3_setup,
+	.kernel_io = nfs_kernel_io,
+	.kernel_engines = nfs_kernel_engines,
 	NFS_TARGET,
 };
 
@@ -234,6 +408,8 @@ const struct target_ops target_nfs4 = {
 	.name = "nfs4",
 	.desc = "file on NFSv4.2 (fs/nfs/direct.c) from the test bed's own server on 127.0.0.1",
 	.setup = nfs4_setup,
+	.kernel_io = nfs_kernel_io,
+	.kernel_engines = nfs_kernel_engines,
 	NFS_TARGET,
 };
 

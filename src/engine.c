@@ -8,7 +8,8 @@ const struct engine_ops *const engine_table[] = {
 	&engine_splice_in, &engine_splice_out, &engine_vmsplice_in, &engine_vmsplice_gift,
 	&engine_vmsplice_mod, &engine_sendfile_out, &engine_sendfile_in, &engine_sendfile_tcp,
 	&engine_copy_range_out, &engine_copy_range_in,
-	&engine_exec, &engine_acct, &engine_finit_module,
+	&engine_exec, &engine_acct, &engine_finit_module, &engine_discard,
+	&engine_discard_answered,
 	&engine_cow_vmsplice, &engine_dirty_pipe, &engine_uring_fork, &engine_dio_fork,
 };
 const size_t engine_count = sizeof(engine_table) / sizeof(engine_table[0]);

@@ -47,6 +47,8 @@ struct engine_ops {
 	 * itself (target_ops.kernel_io does it); one case per target. */
 	int kernel;
 	enum dir kernel_dir;
+	const char *kernel_buf;	/* the buffer word of its case id ("kvec") */
+	int kernel_selftest;	/* its cases must fail; run only when named */
 	/* A kernel engine that works on any file target (else the target's
 	 * kernel_io does it): 0 pass, 1 fail (why in diag), -1 broken and
 	 * 2 skip (reason in err). */
@@ -78,7 +80,8 @@ extern const size_t engine_count;
 extern const struct engine_ops engine_sync, engine_vector, engine_vector1;
 extern const struct engine_ops engine_uring, engine_uring_vec, engine_uring_fixed;
 extern const struct engine_ops engine_aio, engine_aio_vec;
-extern const struct engine_ops engine_exec, engine_acct, engine_finit_module;
+extern const struct engine_ops engine_exec, engine_acct, engine_finit_module, engine_discard;
+extern const struct engine_ops engine_discard_answered;
 extern const struct engine_ops engine_splice_in, engine_vmsplice_in, engine_vmsplice_gift;
 extern const struct engine_ops engine_vmsplice_mod, engine_splice_out;
 extern const struct engine_ops engine_sendfile_out, engine_sendfile_in, engine_sendfile_tcp;

@@ -29,3 +29,37 @@ const struct engine_ops engine_acct = {
 	.kernel = 1,
 	.kernel_dir = DIR_WRITE,
 };
+
+static enum flavour discard_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_DISCARD;
+}
+
+/* The NFS client throws away an RPC reply nobody waits for any more
+ * (sunrpc's xs_read_discard, an ITER_DISCARD receive): the target makes
+ * its server late, kills the waiting task, and counts the bad XIDs. */
+const struct engine_ops engine_discard = {
+	.name = "discard",
+	.desc = "a killed task's late NFS reply, dropped by the RPC client",
+	.min_segs = 1,
+	.max_segs = 1,
+	.flavour = discard_flavour,
+	.kernel = 1,
+	.kernel_dir = DIR_READ,
+	.kernel_buf = "discard",
+};
+
+/* Self-test of discard: the same, but the task is not killed, so the reply
+ * finds it waiting; no reply is dropped and the case must fail. */
+const struct engine_ops engine_discard_answered = {
+	.name = "discard-answered",
+	.desc = "self-test: the NFS reply reaches its waiting task; must fail",
+	.min_segs = 1,
+	.max_segs = 1,
+	.flavour = discard_flavour,
+	.kernel = 1,
+	.kernel_dir = DIR_READ,
+	.kernel_buf = "discard",
+	.kernel_selftest = 1,
+};

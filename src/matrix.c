@@ -148,6 +148,21 @@ static size_t add_action_cases(struct matrix *m, size_t n, const int *target_giv
 	return n;
 }
 
+/* Does the target's kernel_io do this kernel engine's IO? */
+int target_serves(const struct target_ops *t, const struct engine_ops *e)
+{
+	const char *const *k;
+
+	if (!t->kernel_io)
+		return 0;
+	if (!t->kernel_engines)
+		return !strcmp(e->name, "exec") || !strcmp(e->name, "acct");
+	for (k = t->kernel_engines; *k; k++)
+		if (!strcmp(*k, e->name))
+			return 1;
+	return 0;
+}
+
 /* The kernel's own IO (KVEC) into a file of each target that serves it:
  * one case per target and kernel engine, "fuse/exec/kvec/read". */
 static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_given)
@@ -166,14 +181,15 @@ static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_giv
 			/* finit_module takes any file with direct IO; exec and acct
 			 * need the target's own files */
 			if (!e->kernel || e->scenario || (e->kernel_run ? t->path != PATH_IOMAP &&
-					   t->path != PATH_FUSE : !t->kernel_io))
+					   t->path != PATH_FUSE : !target_serves(t, e)))
 				continue;
 			c = &m->c[n++];
 			case_fill(c, ti, ei, 0, e->kernel_dir, 0, ACT_NONE);
-			snprintf(c->id, sizeof(c->id), "%s/%s/kvec/%s", t->name, e->name,
-				 dir_name(c->dir));
+			snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s", t->name, e->name,
+				 e->kernel_buf ? e->kernel_buf : "kvec", dir_name(c->dir));
 			c->impossible = NULL;
-			c->in_default = 1;
+			c->selftest = e->kernel_selftest;
+			c->in_default = !c->selftest;
 		}
 	}
 	return n;

@@ -30,6 +30,8 @@ struct matrix {
 extern const struct variant variant_table[];
 extern const size_t variant_count;
 
+/* Does the target's kernel_io do this kernel engine's IO? */
+int target_serves(const struct target_ops *t, const struct engine_ops *e);
 void variant_name(const struct variant *v, char *out, size_t len);
 const char *dir_name(enum dir d);
 

@@ -823,6 +823,8 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 			return not_run(res, SETUP_SKIP, why);
 	} else {
 		ret = t->ops->kernel_io(t, tc->e->name, 0, &res->diag, why);
+		if (ret == 2)
+			return not_run(res, SETUP_SKIP, why);
 	}
 	if (ret < 0 || pins_close(bed, &s0, res, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
@@ -834,8 +836,9 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 		res->data_ok = 0;
 		failed(res);
 	}
-	if (check_pins_taken(PIN_EXPECT_NONE, res->pins, "the kernel's own IO from a kernel "
-			     "buffer (ITER_KVEC)", &res->diag))
+	if (check_pins_taken(PIN_EXPECT_NONE, res->pins, tc->e->kernel_buf ?
+			     "the kernel's own IO (no user buffer)" :
+			     "the kernel's own IO from a kernel buffer (ITER_KVEC)", &res->diag))
 		failed(res);
 	check_kernel_log(bed, res);
 }

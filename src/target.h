@@ -60,10 +60,12 @@ struct target_ops {
 	void (*describe)(struct target *t, struct strbuf *out);
 	/* Optional: IO the kernel itself issues to a file of the target
 	 * (kernel engines: KVEC). Called to do it (verify 0: 0 done, -1
-	 * broken with err), then, after the pins are read, to judge it
+	 * broken with err, 2 skip with the reason in err), then, after the pins are read, to judge it
 	 * (verify 1: 0 pass, 1 fail with why in diag, -1 broken). */
 	int (*kernel_io)(struct target *t, const char *engine, int verify, struct strbuf *diag,
 			 char *err);
+	/* The kernel engines kernel_io serves (NULL-ended); NULL: exec, acct. */
+	const char *const *kernel_engines;
 	/* Optional: the flavour the IO reaches the target's transport in,
 	 * when the filesystem re-wraps it (9p through netfs), and how. */
 	enum flavour (*transport)(const struct kver *v);

@@ -96,7 +96,7 @@ static void action_counts(const struct target_ops *t, const struct action_spec *
 
 static void test_matrix_size(void)
 {
-	size_t builtin = 0, kio = 0, plain = 0, kernel = 0, acts = 0, act_default = 0;
+	size_t builtin = 0, kio = 0, kio_default = 0, plain = 0, kernel = 0, acts = 0, act_default = 0;
 	size_t user_engines = 0, kernel_engines = 0, selftests = 0, scen = 0, scen_default = 0;
 	size_t i, k;
 
@@ -129,9 +129,13 @@ static void test_matrix_size(void)
 		for (k = 0; k < engine_count; k++) {
 			const struct engine_ops *e = engine_table[k];
 
-			if (e->kernel && !e->scenario)
-				kio += e->kernel_run ? t->path == PATH_IOMAP || t->path == PATH_FUSE :
-					t->kernel_io != NULL;
+			if (e->kernel && !e->scenario) {
+				size_t one = e->kernel_run ? t->path == PATH_IOMAP ||
+					t->path == PATH_FUSE : target_serves(t, e);
+
+				kio += one;
+				kio_default += e->kernel_selftest ? 0 : one;
+			}
 		}
 		for (k = 0; k < action_count; k++)
 			action_counts(t, &action_table[k], user_engines, &acts, &act_default);
@@ -153,7 +157,7 @@ static void test_matrix_size(void)
 	 * that say so, else one per target x action x buffer x direction);
 	 * never a self-test. */
 	CU_ASSERT_TRUE(plain_combos(-1) <= builtin * user_engines * buffer_count * 2);
-	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), plain_combos(-1) + kio + scen_default + act_default);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), plain_combos(-1) + kio_default + scen_default + act_default);
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selftest)
 			CU_ASSERT_FALSE(m.c[i].selected);

@@ -8,7 +8,7 @@
 IOVBED=${1:-src/iovbed}
 VMARGS=${IOVBED_VM_ARGS:-}
 GUEST_FILTER=${IOVBED_VM_FILTER:-'ext4/*,xfs/*,btrfs/*,loop-dio/*,loop-nodio/*,fuse/*,fuse-splice/*,nfs3/*,nfs4/*,9p/*,9p-cached/*,9p-buffered/*,regress/*'}
-MUST_RUN=${IOVBED_VM_MUST_RUN:-'loop-dio nfs3 nfs4 9p 9p-cached 9p-buffered'}
+MUST_RUN=${IOVBED_VM_MUST_RUN:-'loop-dio nfs3 nfs4 9p 9p-cached 9p-buffered nfs3/discard nfs4/discard'}
 if ! ls /boot/vmlinuz-6.1.* >/dev/null 2>&1 && [ -z "$VMARGS" ]; then
 	echo "SKIP: no Debian 6.1 kernel in /boot (./install-deps.sh --vm)"
 	exit 77
@@ -63,5 +63,16 @@ for t in nfs3/sync ext4/uring-fixed; do
 		"--profile 6.18 in the 6.1 guest: $t passes $good of $total (all must)"
 done
 check "$([ $rc = 1 ] && echo 1)" "--profile 6.18 run exits 1 (exit $rc)"
+
+# the DISCARD case's self-test: the reply finds its task, nothing is dropped
+# shellcheck disable=SC2086
+"$IOVBED" vm $VMARGS -- --seed 1 \
+	--filter 'nfs3/discard-answered/discard/read,nfs4/discard-answered/discard/read' \
+	>"$work/self.tap" 2>&1
+rc=$?
+sed 's/^/# self-test: /' "$work/self.tap"
+bad=$(grep -c "^not ok [0-9]* nfs[34]/discard-answered/" "$work/self.tap")
+check "$([ $rc = 1 ] && [ "$bad" = 2 ] && echo 1)" \
+	"discard self-tests fail in the guest: $bad of 2 (exit $rc)"
 echo "$((n - failures)) passed, $failures failed"
 [ $failures = 0 ]
