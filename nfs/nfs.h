@@ -30,6 +30,9 @@ struct nfs_server {
  * why); later calls share it. */
 enum setup_state nfs_server_get(struct bed *bed, char *why);
 void nfs_server_put(void);
+/* What a killed run's server left (its directory dir): its exports,
+ * the nfsd threads it started, the v4 times it changed. */
+void nfs_reclaim(const char *dir, struct strbuf *log);
 /* The exported directory (valid while the server is held). */
 const char *nfs_server_export(void);
 

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #define NFSD_FS "/proc/fs/nfsd"
 
 static struct nfs_server srv;
+static char run_dir[PATH_MAX];	/* where the state for a reclaim goes */
 
 static int have_fs(const char *type)
 {
@@ -62,8 +64,9 @@ static const char *missing_tool(void)
 	return NULL;
 }
 
-/* A daemon in the foreground, as our child, its output to the log; it
- * dies with us. */
+/* A daemon in the foreground, as our child, its output to the log, in a
+ * session of its own (a terminal's ^C reaches the run, which stops it in
+ * order); its pid is kept for the reclaim of a killed run. */
 static pid_t spawn(char *const argv[], const char *log, char *err)
 {
 	pid_t pid = fork();
@@ -77,7 +80,6 @@ static pid_t spawn(char *const argv[], const char *log, char *err)
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		setsid();
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -140,6 +142,12 @@ static void set_v4_times(void)
 {
 	char err[ERRLEN];
 
+	/* what to put back if the run is killed */
+	if (read_file(NFSD_FS "/nfsv4gracetime", srv.grace, sizeof(srv.grace), err) >= 0)
+		scratch_state_write(run_dir, "nfs_grace", atoll(srv.grace));
+	if (read_file(NFSD_FS "/nfsv4leasetime", srv.lease, sizeof(srv.lease), err) >= 0)
+		scratch_state_write(run_dir, "nfs_lease", atoll(srv.lease));
+
 	if (read_file(NFSD_FS "/nfsv4gracetime", srv.grace, sizeof(srv.grace), err) >= 0)
 		write_file(NFSD_FS "/nfsv4gracetime", "10", err);
 	else
@@ -159,6 +167,7 @@ static void server_stop(void)
 
 		cmd(err, "rpc.nfsd 0", argv);
 		srv.nfsd_up = 0;
+		scratch_state_write(run_dir, "nfs_nfsd", 0);
 	}
 	if (srv.exported) {
 		char *argv[] = { "exportfs", "-u", spec, NULL };
@@ -169,11 +178,15 @@ static void server_stop(void)
 	}
 	reap(&srv.mountd);
 	reap(&srv.rpcbind);
+	scratch_state_write(run_dir, "nfs_mountd", 0);
+	scratch_state_write(run_dir, "nfs_rpcbind", 0);
 	if (*srv.grace)
 		write_file(NFSD_FS "/nfsv4gracetime", srv.grace, err);
 	if (*srv.lease)
 		write_file(NFSD_FS "/nfsv4leasetime", srv.lease, err);
 	*srv.grace = *srv.lease = 0;
+	scratch_state_write(run_dir, "nfs_grace", -1);
+	scratch_state_write(run_dir, "nfs_lease", -1);
 	if (srv.mounted_nfsdfs && umount2(NFSD_FS, 0) == 0)
 		srv.mounted_nfsdfs = 0;
 }
@@ -216,6 +229,7 @@ static enum setup_state server_start(struct bed *bed)
 			 atoi(threads));
 		return SETUP_SKIP;
 	}
+	snprintf(run_dir, sizeof(run_dir), "%s", bed->scratch.dir);
 	fs = scratchfs_get(&bed->scratch, "ext4", err);
 	if (!fs)
 		return SETUP_BROKEN;
@@ -234,6 +248,7 @@ static enum setup_state server_start(struct bed *bed)
 		srv.rpcbind = spawn(argv, srv.log, err);
 		if (srv.rpcbind < 0)
 			return SETUP_BROKEN;
+		scratch_state_write(run_dir, "nfs_rpcbind", srv.rpcbind);
 		for (i = 0; i < 100 && !portmapper_answers(); i++)
 			sleep_ms(50);
 		if (i == 100) {
@@ -259,10 +274,12 @@ static enum setup_state server_start(struct bed *bed)
 		srv.mountd = spawn(argv, srv.log, err);
 		if (srv.mountd < 0)
 			return SETUP_BROKEN;
+		scratch_state_write(run_dir, "nfs_mountd", srv.mountd);
 	}
 	{
 		char *argv[] = { "rpc.nfsd", "-H", "127.0.0.1", "4", NULL };
 
+		scratch_state_write(run_dir, "nfs_nfsd", 1);
 		if (cmd(err, "rpc.nfsd -H 127.0.0.1 4", argv) < 0)
 			return SETUP_BROKEN;
 		srv.nfsd_up = 1;
@@ -296,4 +313,111 @@ void nfs_server_put(void)
 const char *nfs_server_export(void)
 {
 	return srv.export;
+}
+
+/* A daemon the killed run started, if that pid is still one of ours. */
+static pid_t dead_runs_daemon(const char *dir, const char *key, const char *comm)
+{
+	long long pid = scratch_state_read(dir, key);
+	char p[64], c[64], err[ERRLEN];
+
+	if (pid <= 1)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%lld/comm", pid);
+	if (read_file(p, c, sizeof(c), err) < 0 || strncmp(c, comm, strlen(comm)))
+		return 0;
+	return (pid_t)pid;
+}
+
+/* The killed run's mounts live in its mount namespace, which its daemons
+ * keep: a discard case may have left its ext4 frozen; thaw it there. */
+static void thaw_in(pid_t pid, const char *dir, struct strbuf *log)
+{
+	char p[PATH_MAX + 64];
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/root%s/ext4", (int)pid, dir);
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, FITHAW, 0) == 0 && log)
+		sb_addf(log, "reclaim: thawed %s/ext4 (frozen by a discard case)\n", dir);
+	close(fd);
+}
+
+static void kill_wait(pid_t pid, const char *what, struct strbuf *log)
+{
+	char p[64];
+	int i;
+
+	if (!pid)
+		return;
+	if (log)
+		sb_addf(log, "reclaim: stop %s (pid %d)\n", what, (int)pid);
+	kill(pid, SIGTERM);
+	snprintf(p, sizeof(p), "/proc/%d", (int)pid);
+	for (i = 0; i < 100 && access(p, F_OK) == 0; i++)
+		sleep_ms(100);
+	if (i == 100)
+		kill(pid, SIGKILL);
+}
+
+void nfs_reclaim(const char *dir, struct strbuf *log)
+{
+	pid_t rpcbind = dead_runs_daemon(dir, "nfs_rpcbind", "rpcbind");
+	pid_t mountd = dead_runs_daemon(dir, "nfs_mountd", "rpc.mountd");
+
+	char line[PATH_MAX + 256], path[PATH_MAX], spec[PATH_MAX + 16], err[ERRLEN];
+	long long nfsd = scratch_state_read(dir, "nfs_nfsd");
+	long long grace = scratch_state_read(dir, "nfs_grace");
+	long long lease = scratch_state_read(dir, "nfs_lease");
+	size_t dl = strlen(dir);
+	FILE *f;
+
+	/* first the namespace: its NFS mounts go while the server still
+	 * answers, then the server */
+	if (rpcbind || mountd)
+		thaw_in(rpcbind ? rpcbind : mountd, dir, log);
+	kill_wait(mountd, "rpc.mountd", log);
+	kill_wait(rpcbind, "rpcbind", log);
+	f = fopen("/var/lib/nfs/etab", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%4095s", path) != 1 || strncmp(path, dir, dl) || path[dl] != '/')
+			continue;
+		{
+			char *argv[] = { "exportfs", "-u", spec, NULL };
+
+			snprintf(spec, sizeof(spec), "127.0.0.1:%s", path);
+			if (log)
+				sb_addf(log, "reclaim: exportfs -u %s\n", spec);
+			cmd(err, "exportfs -u", argv);
+		}
+	}
+	if (f)
+		fclose(f);
+	if (nfsd == 1) {
+		char *argv[] = { "rpc.nfsd", "0", NULL };
+
+		if (log)
+			sb_addf(log, "reclaim: rpc.nfsd 0 (the killed run started the NFS server)\n");
+		cmd(err, "rpc.nfsd 0", argv);
+	}
+	if (grace > 0 || lease > 0) {
+		char v[32];
+		int mounted = 0;
+
+		if (access(NFSD_FS "/nfsv4gracetime", F_OK) < 0)
+			mounted = mount("nfsd", NFSD_FS, "nfsd", 0, NULL) == 0;
+
+		snprintf(v, sizeof(v), "%lld", grace);
+		if (grace > 0)
+			write_file(NFSD_FS "/nfsv4gracetime", v, err);
+		snprintf(v, sizeof(v), "%lld", lease);
+		if (lease > 0)
+			write_file(NFSD_FS "/nfsv4leasetime", v, err);
+		if (log)
+			sb_addf(log, "reclaim: nfsv4 grace %lld s, lease %lld s put back\n", grace, lease);
+		if (mounted)
+			umount2(NFSD_FS, 0);
+	}
 }

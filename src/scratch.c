@@ -1,5 +1,6 @@
 /* Scratch directory, reclaim of killed runs, signals, machine-wide locks. */
 #include "scratch.h"
+#include "nfs.h"
 #include "loop.h"
 
 #include <dirent.h>
@@ -68,7 +69,7 @@ static int lock_path(const char *path, int nonblock, char *err)
 	return fd;
 }
 
-static void state_write(const char *dir, const char *key, long long v)
+void scratch_state_write(const char *dir, const char *key, long long v)
 {
 	char path[PATH_MAX + 64], val[32];
 	FILE *f;
@@ -82,7 +83,7 @@ static void state_write(const char *dir, const char *key, long long v)
 	fclose(f);
 }
 
-static long long state_read(const char *dir, const char *key)
+long long scratch_state_read(const char *dir, const char *key)
 {
 	char path[PATH_MAX + 64];
 
@@ -125,7 +126,7 @@ int hugetlb_reserve(struct scratch *s, long pages, char *err)
 
 	if (ret == 0) {
 		s->hugetlb_added += got;
-		state_write(s->dir, "hugetlb_added", s->hugetlb_added);
+		scratch_state_write(s->dir, "hugetlb_added", s->hugetlb_added);
 	}
 	return ret;
 }
@@ -138,7 +139,7 @@ void hugetlb_release(struct scratch *s)
 		return;
 	if (hugetlb_adjust(-s->hugetlb_added, &got, NULL) == 0) {
 		s->hugetlb_added = 0;
-		state_write(s->dir, "hugetlb_added", 0);
+		scratch_state_write(s->dir, "hugetlb_added", 0);
 	}
 }
 
@@ -174,12 +175,13 @@ static void unmount_below(const char *dir, struct strbuf *log)
 
 static void reclaim_one(const char *dir, struct strbuf *log)
 {
-	long long added = state_read(dir, "hugetlb_added");
+	long long added = scratch_state_read(dir, "hugetlb_added");
 	long got;
 
 	if (added > 1024)	/* no run reserves that many: not a state we wrote */
 		added = 0;
 
+	nfs_reclaim(dir, log);	/* the export holds the filesystem below */
 	unmount_below(dir, log);
 	loop_detach_below(dir, log);
 	if (added > 0 && hugetlb_adjust(-added, &got, NULL) == 0 && log)

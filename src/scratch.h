@@ -24,6 +24,10 @@ struct scratch {
 int scratch_open(struct scratch *s, const char *base, struct strbuf *log, char *err);
 void scratch_close(struct scratch *s);
 int scratch_reclaim(const char *base, struct strbuf *log);
+/* Small numbers a run keeps in its directory, for the reclaim of a run
+ * that was killed (-1 if absent). */
+void scratch_state_write(const char *dir, const char *key, long long v);
+long long scratch_state_read(const char *dir, const char *key);
 
 /* Mounts made after this are private to this process and die with it. */
 int private_mount_ns(char *err);
