@@ -202,13 +202,34 @@ check "nothing left behind after a run killed with a FUSE request held" \
 	"$([ -z "$left" ] && echo 0 || echo 1)" "$left"
 
 # 5. Bad usage: one line, usage, exit 2.
-for args in "run --bogus" "run --filter nosuch/*" "run --size 3q" "run --seed x" "list --profile six"; do
+for args in "run --bogus" "run --filter nosuch/*" "run --size 3q" "run --seed x" "list --profile six" \
+	"run --nfs /tmp"; do
 	# shellcheck disable=SC2086
 	"$IOVBED" $args >/dev/null 2>"$work/usage.err"
 	rc=$?
 	check "iovbed $args: exit 2 with a message" \
 		"$([ $rc = 2 ] && head -1 "$work/usage.err" | grep -q '^iovbed: ' && echo 0 || echo 1)" "exit $rc"
 done
+
+# A directory that is not on NFS is refused as --nfs before anything runs.
+"$IOVBED" run --nfs "$work" --nfs-url nfs://127.0.0.1/x --filter 'nfs/sync/*' >/dev/null \
+	2>"$work/nfs.err"
+rc=$?
+check "--nfs on a directory that is not on NFS refused (exit 2)" \
+	"$([ $rc = 2 ] && grep -q 'is not on an NFS mount' "$work/nfs.err" && echo 0 || echo 1)" \
+	"exit $rc: $(cat "$work/nfs.err")"
+# Where the kernel has no nfsd or 9p channel, those targets skip, saying so.
+"$IOVBED" run --filter 'nfs3/sync/anon/*,nfs4/discard/*,9p/sync/anon/*,9p-buffered/sync/anon/*' \
+	>"$work/guestonly.tap" 2>&1
+rc=$?
+if grep -q '^nfsd$' /proc/filesystems || [ -d /sys/bus/virtio/drivers/9pnet_virtio ]; then
+	check "NFS and 9p targets (this kernel has them: not judged here)" 0
+else
+	n=$(grep -c '^ok [0-9]* .* # SKIP \(this kernel has no NFS server\|no virtio-9p share\)' \
+		"$work/guestonly.tap")
+	check "NFS and 9p targets skip with the missing piece named ($n of 7, exit $rc)" \
+		"$([ "$n" = 7 ] && [ $rc = 77 ] && echo 0 || echo 1)" "$(cat "$work/guestonly.tap")"
+fi
 
 # 6. What the user hands over: a device with a filesystem is refused, a
 #    blank one and a directory are tested, and only iovbed's file is touched.
