@@ -292,7 +292,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 
 		for (j = 0; j < engine_count; j++)
 			ran += r->paths[i * engine_count + j].ran;
-		if (t->transport && ran)
+		if (t->transport && ran && t->transport(&bed->prof.v) != ITER_NONE)
 			fprintf(e, "%s: the IO reaches the transport as %s (%s)\n", t->name,
 				flavour_name(t->transport(&bed->prof.v)), t->transport_how);
 	}

@@ -67,7 +67,8 @@ struct target_ops {
 	/* The kernel engines kernel_io serves (NULL-ended); NULL: exec, acct. */
 	const char *const *kernel_engines;
 	/* Optional: the flavour the IO reaches the target's transport in,
-	 * when the filesystem re-wraps it (9p through netfs), and how. */
+	 * when the filesystem re-wraps it (9p through netfs), and how;
+	 * ITER_NONE: the caller's own iterator reaches it. */
 	enum flavour (*transport)(const struct kver *v);
 	const char *transport_how;
 	int no_odirect;		/* the file is opened without O_DIRECT */

@@ -111,6 +111,14 @@ static void p9_teardown(struct target *t)
 	t->priv = NULL;
 }
 
+/* Direct 9p IO: before 6.8 p9_client_read/write hand the caller's own
+ * iterator to the transport (no line in the report); from 6.8 netfs
+ * extracts the user's pages into a bio_vec array first. */
+static enum flavour p9_direct_transport(const struct kver *v)
+{
+	return kver_ge(v, 6, 8) ? ITER_BVEC : ITER_NONE;
+}
+
 /* Page-cache IO copies: the user's pages are never handed to the
  * transport, whatever the kernel. */
 static int p9_buffered_pins(enum dir dir, const struct buffer_ops *b, const char **why)
@@ -128,6 +136,8 @@ const struct target_ops target_9p = {
 	.align = 512,
 	.setup = p9_uncached_setup,
 	.teardown = p9_teardown,
+	.transport = p9_direct_transport,
+	.transport_how = "netfs_extract_user_iter, pinned, from 6.8",
 };
 
 const struct target_ops target_9p_cached = {
@@ -137,6 +147,8 @@ const struct target_ops target_9p_cached = {
 	.align = 512,
 	.setup = p9_cached_setup,
 	.teardown = p9_teardown,
+	.transport = p9_direct_transport,
+	.transport_how = "netfs_extract_user_iter, pinned, from 6.8",
 };
 
 /* netfs gives 9p an iterator over the page cache: an xarray one until
