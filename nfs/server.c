@@ -138,24 +138,23 @@ static int portmapper_answers(void)
 
 /* The NFSv4 grace period (90 s by default) would stall the first OPENs:
  * it and the lease go to their minimum, 10 s, while the server is ours. */
-static void set_v4_times(void)
+static void lower_to_10(const char *file, char *saved, size_t len, const char *key)
 {
 	char err[ERRLEN];
 
+	if (read_file(file, saved, len, err) < 0) {
+		*saved = 0;
+		return;
+	}
 	/* what to put back if the run is killed */
-	if (read_file(NFSD_FS "/nfsv4gracetime", srv.grace, sizeof(srv.grace), err) >= 0)
-		scratch_state_write(run_dir, "nfs_grace", atoll(srv.grace));
-	if (read_file(NFSD_FS "/nfsv4leasetime", srv.lease, sizeof(srv.lease), err) >= 0)
-		scratch_state_write(run_dir, "nfs_lease", atoll(srv.lease));
+	scratch_state_write(run_dir, key, atoll(saved));
+	write_file(file, "10", err);
+}
 
-	if (read_file(NFSD_FS "/nfsv4gracetime", srv.grace, sizeof(srv.grace), err) >= 0)
-		write_file(NFSD_FS "/nfsv4gracetime", "10", err);
-	else
-		*srv.grace = 0;
-	if (read_file(NFSD_FS "/nfsv4leasetime", srv.lease, sizeof(srv.lease), err) >= 0)
-		write_file(NFSD_FS "/nfsv4leasetime", "10", err);
-	else
-		*srv.lease = 0;
+static void set_v4_times(void)
+{
+	lower_to_10(NFSD_FS "/nfsv4gracetime", srv.grace, sizeof(srv.grace), "nfs_grace");
+	lower_to_10(NFSD_FS "/nfsv4leasetime", srv.lease, sizeof(srv.lease), "nfs_lease");
 }
 
 static void server_stop(void)

@@ -10,24 +10,24 @@ enum flavour kvec_flavour(const struct kver *v)
 	return ITER_KVEC;
 }
 
+/* A row for IO the kernel does itself: one case per target that serves it. */
+#define KERNEL_ENGINE(flav, dir)	\
+	.min_segs = 1,			\
+	.max_segs = 1,			\
+	.flavour = flav,		\
+	.kernel = 1,			\
+	.kernel_dir = dir
+
 const struct engine_ops engine_exec = {
 	.name = "exec",
 	.desc = "execve of a #! script: the kernel reads its first line",
-	.min_segs = 1,
-	.max_segs = 1,
-	.flavour = kvec_flavour,
-	.kernel = 1,
-	.kernel_dir = DIR_READ,
+	KERNEL_ENGINE(kvec_flavour, DIR_READ),
 };
 
 const struct engine_ops engine_acct = {
 	.name = "acct",
 	.desc = "acct(2) to the file: the kernel appends a record at exit",
-	.min_segs = 1,
-	.max_segs = 1,
-	.flavour = kvec_flavour,
-	.kernel = 1,
-	.kernel_dir = DIR_WRITE,
+	KERNEL_ENGINE(kvec_flavour, DIR_WRITE),
 };
 
 static enum flavour discard_flavour(const struct kver *v)
@@ -42,11 +42,7 @@ static enum flavour discard_flavour(const struct kver *v)
 const struct engine_ops engine_discard = {
 	.name = "discard",
 	.desc = "a killed task's late NFS reply, dropped by the RPC client",
-	.min_segs = 1,
-	.max_segs = 1,
-	.flavour = discard_flavour,
-	.kernel = 1,
-	.kernel_dir = DIR_READ,
+	KERNEL_ENGINE(discard_flavour, DIR_READ),
 	.kernel_buf = "discard",
 };
 
@@ -55,11 +51,7 @@ const struct engine_ops engine_discard = {
 const struct engine_ops engine_discard_answered = {
 	.name = "discard-answered",
 	.desc = "self-test: the NFS reply reaches its waiting task; must fail",
-	.min_segs = 1,
-	.max_segs = 1,
-	.flavour = discard_flavour,
-	.kernel = 1,
-	.kernel_dir = DIR_READ,
+	KERNEL_ENGINE(discard_flavour, DIR_READ),
 	.kernel_buf = "discard",
 	.kernel_selftest = 1,
 };

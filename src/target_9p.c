@@ -129,26 +129,27 @@ static int p9_buffered_pins(enum dir dir, const struct buffer_ops *b, const char
 	return 0;
 }
 
+#define P9_TARGET			\
+	.path = PATH_9P,		\
+	.align = 512,			\
+	.teardown = p9_teardown
+#define P9_DIRECT					\
+	P9_TARGET,					\
+	.transport = p9_direct_transport,		\
+	.transport_how = "netfs_extract_user_iter, pinned, from 6.8"
+
 const struct target_ops target_9p = {
 	.name = "9p",
 	.desc = "file on a virtio-9p share, cache=none (p9_client_read/write, virtio zero-copy)",
-	.path = PATH_9P,
-	.align = 512,
 	.setup = p9_uncached_setup,
-	.teardown = p9_teardown,
-	.transport = p9_direct_transport,
-	.transport_how = "netfs_extract_user_iter, pinned, from 6.8",
+	P9_DIRECT,
 };
 
 const struct target_ops target_9p_cached = {
 	.name = "9p-cached",
 	.desc = "file on a virtio-9p share, cache=loose, opened O_DIRECT",
-	.path = PATH_9P,
-	.align = 512,
 	.setup = p9_cached_setup,
-	.teardown = p9_teardown,
-	.transport = p9_direct_transport,
-	.transport_how = "netfs_extract_user_iter, pinned, from 6.8",
+	P9_DIRECT,
 };
 
 /* netfs gives 9p an iterator over the page cache: an xarray one until
@@ -162,12 +163,10 @@ const struct target_ops target_9p_buffered = {
 	.name = "9p-buffered",
 	.desc = "file on a virtio-9p share, cache=loose, no O_DIRECT: netfs page-cache IO "
 		"(ITER_XARRAY to the transport on 6.1)",
-	.path = PATH_9P,
-	.align = 512,
 	.no_odirect = 1,
 	.setup = p9_buffered_setup,
 	.pins_expected = p9_buffered_pins,
 	.transport = p9_buffered_transport,
 	.transport_how = "netfs reads and writes the page cache through 9p",
-	.teardown = p9_teardown,
+	P9_TARGET,
 };
