@@ -120,8 +120,7 @@ void scratchfs_put_all(void)
 		struct scratchfs *fs = &instances[i];
 
 		if (fs->state == 1) {
-			if (umount2(fs->mnt, 0) < 0)
-				umount2(fs->mnt, MNT_DETACH);
+			unmount(fs->mnt);
 			loop_detach(&fs->loop);
 			unlink(fs->image);
 		}

@@ -94,20 +94,8 @@ static pid_t spawn(char *const argv[], const char *log, char *err)
 
 static void reap(pid_t *pid)
 {
-	int status, i;
-
-	if (*pid <= 0)
-		return;
-	kill(*pid, SIGTERM);
-	for (i = 0; i < 300; i++) {
-		if (waitpid(*pid, &status, WNOHANG) == *pid)
-			break;
-		sleep_ms(10);
-	}
-	if (i == 300) {
-		kill(*pid, SIGKILL);
-		waitpid(*pid, &status, 0);
-	}
+	if (*pid > 0)
+		stop_child(*pid);
 	*pid = 0;
 }
 

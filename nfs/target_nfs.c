@@ -53,8 +53,7 @@ static void nfs_teardown(struct target *t)
 	if (nt->oob)
 		nfs_oob_close(nt->oob);
 	if (*nt->mnt) {
-		if (umount2(nt->mnt, 0) < 0)
-			umount2(nt->mnt, MNT_DETACH);
+		unmount(nt->mnt);
 		rmdir(nt->mnt);
 	}
 	if (nt->server)

@@ -103,8 +103,7 @@ static void p9_teardown(struct target *t)
 	if (!pt)
 		return;
 	if (*pt->mnt) {
-		if (umount2(pt->mnt, 0) < 0)
-			umount2(pt->mnt, MNT_DETACH);
+		unmount(pt->mnt);
 		rmdir(pt->mnt);
 	}
 	free(pt);

@@ -187,33 +187,21 @@ static enum setup_state fuse_setup(struct target *t, struct bed *bed)
 static void fuse_teardown(struct target *t)
 {
 	struct fuse_target *ft = t->priv;
-	int i, status;
 
 	if (!ft)
 		return;
 	if (ft->fs_mounted) {
 		target_file_remove(t);
-		if (umount2(ft->fsmnt, 0) < 0)
-			umount2(ft->fsmnt, MNT_DETACH);
+		unmount(ft->fsmnt);
 	}
 	if (*ft->fsmnt)
 		rmdir(ft->fsmnt);
 	if (ft->loop.fd >= 0)
 		loop_detach(&ft->loop);
-	if (*ft->mnt && umount2(ft->mnt, 0) < 0)
-		umount2(ft->mnt, MNT_DETACH);
-	if (ft->pid > 0) {
-		kill(ft->pid, SIGTERM);
-		for (i = 0; i < 300; i++) {
-			if (waitpid(ft->pid, &status, WNOHANG) == ft->pid)
-				break;
-			sleep_ms(10);
-		}
-		if (i == 300) {
-			kill(ft->pid, SIGKILL);
-			waitpid(ft->pid, &status, 0);
-		}
-	}
+	if (*ft->mnt)
+		unmount(ft->mnt);
+	if (ft->pid > 0)
+		stop_child(ft->pid);
 	if (*ft->mnt)
 		rmdir(ft->mnt);
 	if (*ft->status)

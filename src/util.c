@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -406,4 +408,24 @@ ssize_t write_full(int fd, const void *buf, size_t len)
 		done += n;
 	}
 	return done;
+}
+
+void unmount(const char *mnt)
+{
+	if (umount2(mnt, 0) < 0)
+		umount2(mnt, MNT_DETACH);
+}
+
+void stop_child(pid_t pid)
+{
+	int status, i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 300; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return;
+		sleep_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
 }

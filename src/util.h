@@ -41,6 +41,10 @@ int rm_rf(const char *path);
 void fmt_size(char *out, size_t outlen, size_t n);
 int parse_size(const char *s, size_t *out);
 double now_sec(void);
+/* Unmount mnt, lazily if it is busy. */
+void unmount(const char *mnt);
+/* SIGTERM a child, reap it; SIGKILL if it has not gone within 3 s. */
+void stop_child(pid_t pid);
 void sleep_ms(unsigned ms);
 
 #endif
