@@ -817,15 +817,12 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 	if (pin_read(bed->vs, &s0, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	kmsg_mark(&bed->kmsg);
-	if (tc->e->kernel_run) {
+	if (tc->e->kernel_run)
 		ret = tc->e->kernel_run(t->path, &res->diag, why);
-		if (ret == 2)
-			return not_run(res, SETUP_SKIP, why);
-	} else {
+	else
 		ret = t->ops->kernel_io(t, tc->e->name, 0, &res->diag, why);
-		if (ret == 2)
-			return not_run(res, SETUP_SKIP, why);
-	}
+	if (ret == 2)
+		return not_run(res, SETUP_SKIP, why);
 	if (ret < 0 || pins_close(bed, &s0, res, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	if (!tc->e->kernel_run)
@@ -865,11 +862,6 @@ static void run_scenario_case(struct bed *bed, const struct tcase *tc, struct re
 	if (pins_close(bed, &s0, res, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	check_kernel_log(bed, res);
-	if (res->out == OUT_FAIL && res->balanced && res->kmsg_ok && tc->e->known_failure &&
-	    tc->e->known_failure(tc)) {
-		res->out = OUT_XFAIL;
-		snprintf(res->reason, sizeof(res->reason), "%s", tc->e->known_failure(tc));
-	}
 }
 
 static void run_case_locked(struct bed *bed, const struct tcase *tc, struct result *res)
@@ -1058,9 +1050,12 @@ void run_case(struct bed *bed, const struct tcase *tc, struct result *res)
 	run_case_locked(bed, tc, res);
 	pinunlock(bed->pinlock);
 	res->secs = now_sec() - t0;
-	/* an unconverted path's known bug, not a self-test's failure */
+	/* a known kernel limitation (the engine's own, or a bug of a path the
+	 * profile says is not converted), never a self-test's failure */
 	if (res->out == OUT_FAIL && !tc->selftest && res->balanced && res->kmsg_ok) {
-		known = profile_known_bug(&bed->prof, tc->id, sb_str(&res->diag));
+		known = tc->e->known_failure ? tc->e->known_failure(tc) : NULL;
+		if (!known)
+			known = profile_known_bug(&bed->prof, tc->id, sb_str(&res->diag));
 		if (known) {
 			res->out = OUT_XFAIL;
 			snprintf(res->reason, sizeof(res->reason), "%s", known);
