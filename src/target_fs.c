@@ -43,7 +43,7 @@ const struct target_ops target_xfs = {
  * when the destination pages are clean MAP_SHARED pages of a disk file
  * (write-protected after writeback), makes no progress, then finishes the
  * read buffered: no pins. Dirty shared pages and shmem are pinned. */
-static int btrfs_pins_expected(enum dir dir, const struct buffer_ops *b, const char **why)
+int btrfs_pins_rule(enum dir dir, const struct buffer_ops *b, const char **why)
 {
 	if (dir != DIR_READ || b->backing != BACKING_FILE)
 		return -1;
@@ -60,6 +60,6 @@ const struct target_ops target_btrfs = {
 	.path = PATH_IOMAP,
 	.align = 4096,
 	.setup = fs_setup,
-	.pins_expected = btrfs_pins_expected,
+	.pins_expected = btrfs_pins_rule,
 	.teardown = fs_teardown,
 };
