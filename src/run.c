@@ -42,6 +42,7 @@ int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, cha
 	size_t i;
 
 	memset(bed, 0, sizeof(*bed));
+	bed->t_start = now_sec();
 	bed->opt = opt;
 	bed->kmsg.fd = -1;
 	bed->pinlock = -1;
@@ -73,11 +74,13 @@ int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, cha
 	/* From here on our mounts are private: they die with this process. */
 	if (private_mount_ns(err) < 0)
 		return -1;
+	bed->secs_setup = now_sec() - bed->t_start;
 	return 0;
 }
 
 void bed_close(struct bed *bed)
 {
+	double t0 = now_sec();
 	size_t i;
 
 	for (i = 0; i < target_count; i++)
@@ -88,6 +91,7 @@ void bed_close(struct bed *bed)
 		close(bed->pinlock);
 	bed->pinlock = -1;
 	kmsg_close(&bed->kmsg);
+	bed->secs_teardown += now_sec() - t0;
 }
 
 void result_free(struct result *res)
@@ -246,6 +250,37 @@ static int check_zero(const char *p, size_t len, const char *what, struct strbuf
 	return 1;
 }
 
+/* What the pins of a user-buffer case should be on this target, and why
+ * (into what): from the path found under the target and the profile. */
+static enum pin_expect pin_expectation(const struct bed *bed, const struct tcase *tc,
+				       const struct target *t, char *what, size_t len)
+{
+	enum path_class path = t->found.path;
+	int pins = profile_path_pins(&bed->prof, path);
+	const char *note = NULL;
+
+	if (tc->e->kernel_pages) {
+		snprintf(what, len, "%s: the direct IO sees kernel pages, not the user buffer",
+			 tc->e->name);
+		return PIN_EXPECT_NONE;
+	}
+	if (path == PATH_UNKNOWN) {
+		snprintf(what, len, "unknown path (%s): pins measured, no expectation", t->found.fs);
+		return PIN_EXPECT_ANY;
+	}
+	snprintf(what, len, "%s direct IO %s on %s (since %s)", path_class_name(path),
+		 pins ? "pins" : "does not pin", bed->prof.name, profile_path_since(path));
+	if (pins && t->found.pins_rule) {
+		int p = t->found.pins_rule(tc->dir, tc->b, &note);
+
+		if (p >= 0) {
+			pins = p;
+			snprintf(what, len, "%s", note);
+		}
+	}
+	return pins ? PIN_EXPECT_PINS : PIN_EXPECT_NONE;
+}
+
 static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin_snap *s0,
 			     struct pin_snap *s3, struct io_req *rq, struct result *res)
 {
@@ -267,27 +302,11 @@ static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin
 	}
 	res->pinned = res->pins.acquired > 0;
 	{
-		int pins = profile_path_pins(&bed->prof, tc->t->path);
-		const char *note = NULL;
-		char what[160];
+		char what[192];
+		enum pin_expect e = pin_expectation(bed, tc, &bed->targets[tc->ti], what,
+						    sizeof(what));
 
-		snprintf(what, sizeof(what), "%s direct IO %s on %s (since %s)",
-			 path_class_name(tc->t->path), pins ? "pins" : "does not pin",
-			 bed->prof.name, profile_path_since(tc->t->path));
-		if (tc->e->kernel_pages) {
-			pins = 0;
-			snprintf(what, sizeof(what), "%s: the direct IO sees kernel pages, not the "
-				 "user buffer", tc->e->name);
-		} else if (pins && tc->t->pins_expected) {
-			int p = tc->t->pins_expected(tc->dir, tc->b, &note);
-
-			if (p >= 0) {
-				pins = p;
-				snprintf(what, sizeof(what), "%s", note);
-			}
-		}
-		if (check_pins_taken(pins ? PIN_EXPECT_PINS : PIN_EXPECT_NONE, res->pins, what,
-				     &res->diag))
+		if (check_pins_taken(e, res->pins, what, &res->diag))
 			failed(res);
 	}
 }
@@ -674,7 +693,7 @@ static int io_run(struct bed *bed, struct target *t, const struct tcase *tc, str
 	if (pin_read(bed->vs, &during, err) < 0)
 		goto answer;
 	res->held = pin_delta(&before, &during);
-	if (!tc->e->registers && profile_path_pins(&bed->prof, tc->t->path) &&
+	if (!tc->e->registers && profile_path_pins(&bed->prof, t->found.path) &&
 	    res->held.acquired - res->held.released <= 0)
 		fail(res, "pins: none outstanding while the %s was held: acquired %+lld "
 		     "released %+lld\n", dir_name(tc->dir), res->held.acquired, res->held.released);
@@ -788,6 +807,15 @@ static void check_kernel_log(struct bed *bed, struct result *res)
 		failed(res);
 	}
 	sb_free(&bad);
+	switch (kmsg_taint_since_mark(&bed->kmsg, &res->diag, why)) {
+	case -1:
+		not_run(res, SETUP_BROKEN, why);
+		break;
+	case 1:
+		res->kmsg_ok = 0;
+		failed(res);
+		break;
+	}
 }
 
 /* The end of a pin bracket opened at s0: the deltas, balanced or not. */
@@ -1042,14 +1070,14 @@ out_buf:
  * another iovbed run takes for its cases. */
 void run_case(struct bed *bed, const struct tcase *tc, struct result *res)
 {
-	double t0 = now_sec();
-
+	double t0 = now_sec(), setup0 = bed->secs_setup;
 	const char *known;
 
 	pinlock(bed->pinlock);
 	run_case_locked(bed, tc, res);
 	pinunlock(bed->pinlock);
-	res->secs = now_sec() - t0;
+	/* a target set up for this case counts as set-up, not as the case */
+	res->secs = now_sec() - t0 - (bed->secs_setup - setup0);
 	/* a known kernel limitation (the engine's own, or a bug of a path the
 	 * profile says is not converted), never a self-test's failure */
 	if (res->out == OUT_FAIL && !tc->selftest && res->balanced && res->kmsg_ok) {
