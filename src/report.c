@@ -18,8 +18,6 @@ const char *outcome_name(enum outcome o)
 
 int report_open(struct report *r, const struct bed *bed, size_t total, char *err)
 {
-	ssize_t n;
-
 	memset(r, 0, sizeof(*r));
 	r->tap = stdout;
 	r->err = stderr;
@@ -27,9 +25,6 @@ int report_open(struct report *r, const struct bed *bed, size_t total, char *err
 	r->progress = isatty(2);
 	r->table = bed->opt->table;
 	r->t0 = now_sec();
-	n = readlink("/proc/self/exe", r->self, sizeof(r->self) - 1);
-	snprintf(r->self + (n > 0 ? n : 0), sizeof(r->self) - (n > 0 ? n : 0), "%s",
-		 n > 0 ? "" : "iovbed");
 	options_shaping(bed->opt, &r->shaping);
 	r->paths = calloc(target_count * engine_count, sizeof(*r->paths));
 	if (!r->paths) {
@@ -168,7 +163,7 @@ static void tap_failure(struct report *r, const struct bed *bed, const struct tc
 			res->reg.acquired, res->reg.released, res->io.acquired);
 	fprintf(f, "\n");
 	tap_diag(f, sb_str(&res->diag));
-	fprintf(f, "# reproduce: %s run --seed %llu --filter '%s'%s\n", r->self,
+	fprintf(f, "# reproduce: %s run --seed %llu --filter '%s'%s\n", bed->self,
 		(unsigned long long)bed->seed, tc->id, sb_str(&r->shaping));
 }
 

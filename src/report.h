@@ -30,7 +30,6 @@ struct report {
 	FILE *json;
 	int progress;		/* a terminal: show progress */
 	int table;		/* --table: the full target x engine table */
-	char self[PATH_MAX];	/* this binary: what a reproduce line runs */
 	struct strbuf shaping;	/* the options that shaped the cases */
 	size_t total, done;
 	size_t pass, fail, skip, broken, xfail;

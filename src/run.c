@@ -36,6 +36,15 @@ static uint64_t random_seed(void)
 	return s ? s : (uint64_t)now_sec() * 1000003;
 }
 
+/* This binary's path, read before the run's own mount namespace exists:
+ * after it, /proc/self/exe can name the file from outside a chroot. */
+static void self_path(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+
+	snprintf(out + (n > 0 ? n : 0), len - (n > 0 ? n : 0), "%s", n > 0 ? "" : "iovbed");
+}
+
 int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, char *err)
 {
 	struct pin_snap snap;
@@ -44,6 +53,7 @@ int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, cha
 	memset(bed, 0, sizeof(*bed));
 	bed->t_start = now_sec();
 	bed->opt = opt;
+	self_path(bed->self, sizeof(bed->self));
 	bed->kmsg.fd = -1;
 	bed->pinlock = -1;
 	bed->scratch.lockfd = -1;
