@@ -83,17 +83,18 @@ static struct path_sum *path_of(struct report *r, const struct tcase *tc)
 
 /* A case that says whether its path pins: user pages handed to the IO
  * itself (not registered, not kernel pages), the path's own expectation. */
-static int counts_for_conversion(const struct tcase *tc)
+static int counts_for_conversion(const struct kver *v, const struct tcase *tc)
 {
 	const char *why;
 
 	if (tc->e->registers || tc->e->kernel_pages || tc->e->kernel || tc->e->scenario ||
 	    tc->t->no_file || tc->t->path == PATH_COPY || tc->t->path >= PATH_COUNT)
 		return 0;
-	return !tc->t->pins_expected || tc->t->pins_expected(tc->dir, tc->b, &why) < 0;
+	return !tc->t->pins_expected || tc->t->pins_expected(v, tc->dir, tc->b, &why) < 0;
 }
 
-static void tally(struct report *r, const struct tcase *tc, const struct result *res)
+static void tally(struct report *r, const struct kver *v, const struct tcase *tc,
+		  const struct result *res)
 {
 	struct path_sum *p = path_of(r, tc);
 
@@ -113,7 +114,7 @@ static void tally(struct report *r, const struct tcase *tc, const struct result 
 		p->pinned++;
 	else
 		p->unpinned++;
-	if (counts_for_conversion(tc))
+	if (counts_for_conversion(v, tc))
 		(res->pinned ? r->conv_pinned : r->conv_unpinned)[tc->t->path]++;
 	if (res->balanced)
 		p->balanced++;
@@ -185,7 +186,7 @@ void report_case(struct report *r, const struct bed *bed, const struct tcase *tc
 	FILE *f = r->tap;
 
 	r->done++;
-	tally(r, tc, res);
+	tally(r, &bed->prof.v, tc, res);
 	switch (res->out) {
 	case OUT_PASS:
 		fprintf(f, "ok %zu %s\n", r->done, tc->id);

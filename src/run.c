@@ -279,7 +279,7 @@ static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin
 			snprintf(what, sizeof(what), "%s: the direct IO sees kernel pages, not the "
 				 "user buffer", tc->e->name);
 		} else if (pins && tc->t->pins_expected) {
-			int p = tc->t->pins_expected(tc->dir, tc->b, &note);
+			int p = tc->t->pins_expected(&bed->prof.v, tc->dir, tc->b, &note);
 
 			if (p >= 0) {
 				pins = p;

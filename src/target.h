@@ -36,9 +36,10 @@ struct target_ops {
 	/* Make it; fill t->path, t->info. Returns SETUP_READY, SKIP or BROKEN
 	 * with the reason in t->why. */
 	enum setup_state (*setup)(struct target *t, struct bed *bed);
-	/* Where this target departs from its path's pin expectation: 1 pins,
-	 * 0 none, with the reason in *why; -1 no departure. */
-	int (*pins_expected)(enum dir dir, const struct buffer_ops *b, const char **why);
+	/* Where this target departs from its path's pin expectation on
+	 * kernel v: 1 pins, 0 none, with the reason in *why; -1 no departure. */
+	int (*pins_expected)(const struct kver *v, enum dir dir, const struct buffer_ops *b,
+			     const char **why);
 	void (*teardown)(struct target *t);
 	/* Optional: before the IO, tell the target what the case will do
 	 * (0, or -1 with err); after it, the target's own verdict on what it
