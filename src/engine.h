@@ -22,6 +22,7 @@ struct io_req {
 	int refused;		/* registration refused with this errno */
 	int bed_error;		/* failed in the test bed's own work, not the IO */
 	char err[ERRLEN];	/* what failed: the call, on what, errno */
+	void *priv;		/* an engine's state from prepare to finish */
 };
 
 struct bed;
@@ -72,6 +73,14 @@ struct engine_ops {
 	int (*probe)(char *why);
 	/* Do the IO: bytes transferred, or -1 with rq->err. */
 	ssize_t (*run)(struct io_req *rq);
+	/* Optional: the engine's own IO around the one under test, kept out
+	 * of the pin window (the counters are machine-wide, and on 9p from
+	 * 6.8 even a buffered descriptor pins the user's pages): prepare
+	 * before it (0, or -1 with rq->err and rq->bed_error); finish after
+	 * it, whenever prepare ran, with what run returned (-1: it failed or
+	 * never ran); a failure of its own sets rq->bed_error. */
+	int (*prepare)(struct io_req *rq);
+	void (*finish)(struct io_req *rq, ssize_t n);
 };
 
 extern const struct engine_ops *const engine_table[];

@@ -1,12 +1,15 @@
 /* copy-range-out: copy_file_range(O_DIRECT target -> O_DIRECT peer file),
- * the peer read into the buffer; copy-range-in: the buffer written to the
- * peer, copy_file_range(peer -> target). The buffer goes to and from the
- * peer through a second, buffered descriptor (a copy: the only direct IO
- * is the copy's). Filesystems without their own
- * copy_file_range (ext4, xfs without reflink sharing here) fall back to a
- * splice through a pipe: the direct IO sees kernel pages. The peer lives
- * beside the target on the same filesystem: measured on 6.18, a copy to
- * another filesystem, even of the same type, is refused with EXDEV. */
+ * then the peer read into the buffer; copy-range-in: the buffer written
+ * to the peer, then copy_file_range(peer -> target). The copy is the only
+ * IO in the pin window: the peer is filled before it and read back after
+ * it (prepare, finish), through a second, buffered descriptor, because
+ * on some targets even that IO pins the buffer (9p cache=none from 6.8:
+ * netfs pins the user's pages of any read or write there). Filesystems
+ * without their own copy_file_range (ext4, xfs without reflink sharing
+ * here) fall back to a splice through a pipe: the direct IO sees kernel
+ * pages. The peer lives beside the target on the same filesystem:
+ * measured on 6.18, a copy to another filesystem, even of the same type,
+ * is refused with EXDEV. */
 #include "engine.h"
 
 #include <fcntl.h>
@@ -15,21 +18,77 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int peer_open(struct io_req *rq, char *path, size_t plen)
-{
-	int fd;
+struct peer {
+	int fd;			/* O_DIRECT: the copy's other end */
+	char path[PATH_MAX];
+};
 
-	if (pathf(path, plen, "%s.peer", rq->path) < 0) {
-		errf(rq->err, "peer path");
-		rq->bed_error = 1;
-		return -1;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC | O_NOFOLLOW, 0600);
+static int bed_failed(struct io_req *rq)
+{
+	rq->bed_error = 1;
+	return -1;
+}
+
+/* The buffer to or from the peer through a buffered descriptor. */
+static int peer_buffered(struct io_req *rq, struct peer *p, size_t len)
+{
+	int fd = open(p->path, O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
 	if (fd < 0) {
-		errf(rq->err, "create the peer file %s O_DIRECT", path);
-		rq->bed_error = 1;
+		errf(rq->err, "open the peer file %s", p->path);
+		return bed_failed(rq);
 	}
-	return fd;
+	if (rq->dir == DIR_READ)
+		n = pread(fd, rq->buf, len, 0);
+	else
+		n = pwrite(fd, rq->buf, len, 0);
+	close(fd);
+	if (n != (ssize_t)len) {
+		errf(rq->err, "%s %zu bytes %s the peer %s", rq->dir == DIR_READ ? "pread" : "pwrite",
+		     len, rq->dir == DIR_READ ? "from" : "to", p->path);
+		return bed_failed(rq);
+	}
+	return 0;
+}
+
+static int copy_range_prepare(struct io_req *rq)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		errf(rq->err, "calloc");
+		return bed_failed(rq);
+	}
+	p->fd = -1;
+	rq->priv = p;
+	if (pathf(p->path, sizeof(p->path), "%s.peer", rq->path) < 0) {
+		errf(rq->err, "peer path");
+		*p->path = 0;
+		return bed_failed(rq);
+	}
+	p->fd = open(p->path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (p->fd < 0) {
+		errf(rq->err, "create the peer file %s O_DIRECT", p->path);
+		return bed_failed(rq);
+	}
+	return rq->dir == DIR_WRITE ? peer_buffered(rq, p, rq->len) : 0;
+}
+
+static void copy_range_finish(struct io_req *rq, ssize_t n)
+{
+	struct peer *p = rq->priv;
+
+	if (!p)
+		return;
+	if (rq->dir == DIR_READ && n > 0)
+		peer_buffered(rq, p, n);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (*p->path)
+		unlink(p->path);
+	free(p);
+	rq->priv = NULL;
 }
 
 static ssize_t copy_all(int in, loff_t *ioff, int out, loff_t *ooff, size_t len,
@@ -53,35 +112,12 @@ static ssize_t copy_all(int in, loff_t *ioff, int out, loff_t *ooff, size_t len,
 
 static ssize_t copy_range_run(struct io_req *rq)
 {
-	char path[PATH_MAX];
-	int peer = peer_open(rq, path, sizeof(path)), cached = -1;
+	struct peer *p = rq->priv;
 	loff_t toff = rq->off, poff = 0;
-	ssize_t n = -1;
 
-	if (peer < 0)
-		return -1;
-	cached = open(path, O_RDWR | O_CLOEXEC);
-	if (cached < 0) {
-		errf(rq->err, "open the peer file %s", path);
-		rq->bed_error = 1;
-	} else if (rq->dir == DIR_READ) {
-		n = copy_all(rq->fd, &toff, peer, &poff, rq->len, rq, "target -> peer");
-		if (n > 0 && pread(cached, rq->buf, n, 0) != n) {
-			errf(rq->err, "pread %zd bytes from the peer %s", n, path);
-			rq->bed_error = 1;
-			n = -1;
-		}
-	} else if (pwrite(cached, rq->buf, rq->len, 0) != (ssize_t)rq->len) {
-		errf(rq->err, "pwrite %zu bytes to the peer %s", rq->len, path);
-		rq->bed_error = 1;
-	} else {
-		n = copy_all(peer, &poff, rq->fd, &toff, rq->len, rq, "peer -> target");
-	}
-	if (cached >= 0)
-		close(cached);
-	close(peer);
-	unlink(path);
-	return n;
+	if (rq->dir == DIR_READ)
+		return copy_all(rq->fd, &toff, p->fd, &poff, rq->len, rq, "target -> peer");
+	return copy_all(p->fd, &poff, rq->fd, &toff, rq->len, rq, "peer -> target");
 }
 
 const struct engine_ops engine_copy_range_out = {
@@ -93,7 +129,9 @@ const struct engine_ops engine_copy_range_out = {
 	.kernel_pages = 1,
 	.needs_peer = 1,
 	.flavour = splice_read_flavour,
+	.prepare = copy_range_prepare,
 	.run = copy_range_run,
+	.finish = copy_range_finish,
 };
 
 const struct engine_ops engine_copy_range_in = {
@@ -105,5 +143,7 @@ const struct engine_ops engine_copy_range_in = {
 	.kernel_pages = 1,
 	.needs_peer = 1,
 	.flavour = splice_write_flavour,
+	.prepare = copy_range_prepare,
 	.run = copy_range_run,
+	.finish = copy_range_finish,
 };

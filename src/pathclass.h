@@ -6,9 +6,10 @@
 
 struct buffer_ops;
 
-/* Where a target departs from its path's pin expectation: 1 pins, 0 none,
- * with the reason in *why; -1 no departure. */
-typedef int pins_rule_fn(enum dir dir, const struct buffer_ops *b, const char **why);
+/* Where a target departs from its path's pin expectation on kernel v:
+ * 1 pins, 0 none, with the reason in *why; -1 no departure. */
+typedef int pins_rule_fn(const struct kver *v, enum dir dir, const struct buffer_ops *b,
+			 const char **why);
 
 /*
  * What kernel code a handed-over path's direct IO really goes through,

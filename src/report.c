@@ -60,7 +60,7 @@ static int counts_for_conversion(const struct bed *bed, const struct tcase *tc)
 	if (tc->e->registers || tc->e->kernel_pages || tc->e->kernel || tc->e->scenario ||
 	    tc->t->no_file || t->found.path >= PATH_COUNT)
 		return 0;
-	return !t->found.pins_rule || t->found.pins_rule(tc->dir, tc->b, &why) < 0;
+	return !t->found.pins_rule || t->found.pins_rule(&bed->prof.v, tc->dir, tc->b, &why) < 0;
 }
 
 static void tally_skip(struct report *r, const struct tcase *tc, const char *reason)

@@ -39,15 +39,24 @@ const struct target_ops target_xfs = {
 	.teardown = fs_teardown,
 };
 
-/* Measured on 6.18: btrfs runs direct reads with page faults disabled and,
- * when the destination pages are clean MAP_SHARED pages of a disk file
- * (write-protected after writeback), makes no progress, then finishes the
- * read buffered: no pins. Dirty shared pages and shmem are pinned. */
-int btrfs_pins_rule(enum dir dir, const struct buffer_ops *b, const char **why)
+/* btrfs_direct_read() runs the read with page faults off (iter->nofault):
+ * the FOLL_PIN of a clean MAP_SHARED page of a disk file (write-protected
+ * since writeback) fails with EFAULT before any bio is submitted, and
+ * btrfs_dio_iomap_end() returns -ENOTBLK for the unsubmitted range.
+ * Up to 6.14 iomap_iter() gave the iteration's own error priority ("ret <
+ * 0 && !iter->processed"): btrfs sees EFAULT, faults the pages in, retries,
+ * and the retry pins (measured on 6.12: 1 pin per page). From 6.15, commit
+ * bc264fea0f6f ("iomap: support incremental iomap_iter advances") returns
+ * ->iomap_end()'s error when nothing advanced: -ENOTBLK, which
+ * __iomap_dio_rw() turns into 0, so btrfs finishes the read buffered and
+ * takes no pin (measured on 6.18). Dirty shared pages and shmem pin on both. */
+int btrfs_pins_rule(const struct kver *v, enum dir dir, const struct buffer_ops *b,
+		    const char **why)
 {
-	if (dir != DIR_READ || b->backing != BACKING_FILE)
+	if (dir != DIR_READ || b->backing != BACKING_FILE || !kver_ge(v, 6, 15))
 		return -1;
-	*why = "btrfs falls back to buffered reads into clean MAP_SHARED file pages";
+	*why = "btrfs falls back to buffered reads into clean MAP_SHARED file pages from 6.15: "
+	       "iomap_iter() returns btrfs_dio_iomap_end()'s -ENOTBLK, not the pin's EFAULT";
 	return 0;
 }
 

@@ -329,6 +329,27 @@ static void test_profiles(void)
 	CU_ASSERT_EQUAL(profile_init(&p61, "6"), -1);
 }
 
+/* btrfs reads into clean MAP_SHARED file pages: pinned up to 6.14 (the
+ * pin's EFAULT wins, btrfs faults in and retries), buffered from 6.15
+ * (iomap_iter() returns btrfs_dio_iomap_end()'s -ENOTBLK). */
+static void test_btrfs_shared_reads(void)
+{
+	struct kver v61 = { 6, 1, 0 }, v612 = { 6, 12, 107 }, v614 = { 6, 14, 11 };
+	struct kver v615 = { 6, 15, 0 }, v618 = { 6, 18, 0 };
+	const char *why = NULL;
+
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v61, DIR_READ, &buf_shm_ext4, &why), -1);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v612, DIR_READ, &buf_shm_ext4, &why), -1);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v614, DIR_READ, &buf_shm_xfs, &why), -1);
+	CU_ASSERT_PTR_NULL(why);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v615, DIR_READ, &buf_shm_ext4, &why), 0);
+	CU_ASSERT_PTR_NOT_NULL(why);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_READ, &buf_shm_xfs, &why), 0);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_WRITE, &buf_shm_xfs, &why), -1);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_READ, &buf_anon, &why), -1);
+	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_READ, &buf_memfd, &why), -1);
+}
+
 static void test_flavours(void)
 {
 	struct kver v61 = { 6, 1, 0 }, v618 = { 6, 18, 0 };
@@ -433,6 +454,7 @@ int unit_matrix_register(void)
 	ADD_TEST(s, test_filters);
 	ADD_TEST(s, test_user_targets_only_when_given);
 	ADD_TEST(s, test_profiles);
+	ADD_TEST(s, test_btrfs_shared_reads);
 	ADD_TEST(s, test_flavours);
 	ADD_TEST(s, test_iov_split);
 	ADD_TEST(s, test_options);
