@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,19 +63,21 @@ static off_t file_size(fuse_ino_t ino)
 }
 
 /* The status line, also where the test bed can read it without FUSE. */
+/* Written beside it and renamed over it: a reader never sees the file
+ * truncated and not yet written (it did, right after a READ's reply). */
 static void publish(void)
 {
-	char s[CTL_SIZE];
+	char s[CTL_SIZE], tmp[PATH_MAX];
 	int n, fd;
 
-	if (!status_path)
+	if (!status_path || snprintf(tmp, sizeof(tmp), "%s.new", status_path) >= (int)sizeof(tmp))
 		return;
 	n = fused_status(&st, s, sizeof(s));
-	fd = open(status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	if (write(fd, s, n) != n)
-		n = -1;
+	if (write(fd, s, n) == n)
+		rename(tmp, status_path);
 	close(fd);
 }
 
@@ -211,90 +214,144 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		publish();
 		return;
 	}
+	publish();	/* before the reply: once it is in, the test bed reads the status */
 	reply_read(req, size, off, 0);
-	publish();
 }
 
 /* Answer the held request: err > 0 fails it, shorten > 0 cuts it short. */
 static void answer_held(int err, long shorten)
 {
-	if (st.held_op == FUSED_NONE)
-		return;
-	if (err)
-		fuse_reply_err(held.req, err);
-	else if (st.held_op == FUSED_READ)
-		reply_read(held.req, held.size, held.off, shorten);
-	else {
-		size_t n = shorten > 0 && (size_t)shorten < held.size ? held.size - shorten : held.size;
+	enum fused_op op = st.held_op;
+	size_t size = held.size, n = size;
+	fuse_req_t req = held.req;
+	off_t off = held.off;
+	void *payload = held.payload;
 
-		fused_write(&st, held.payload, n, held.off);
-		fuse_reply_write(held.req, n);
-	}
-	free(held.payload);
+	if (op == FUSED_NONE)
+		return;
 	memset(&held, 0, sizeof(held));
 	st.held_op = FUSED_NONE;
+	if (shorten > 0 && (size_t)shorten < n)
+		n -= shorten;
+	if (!err && op == FUSED_WRITE)
+		fused_write(&st, payload, n, off);
+	publish();	/* before the reply: the status is true once it is in */
+	if (err)
+		fuse_reply_err(req, err);
+	else if (op == FUSED_READ)
+		reply_read(req, size, off, shorten);
+	else
+		fuse_reply_write(req, n);
+	free(payload);
 }
 
-static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-		     struct fuse_file_info *fi)
-{
-	(void)fi;
-	if (ino == INO_CTL) {
-		char cmd[256];
-		long arg = 0;
+/* A WRITE's bytes, in memory. */
+struct wbuf {
+	const char *buf;
+	size_t size;
+	off_t off;
+};
 
-		snprintf(cmd, sizeof(cmd), "%.*s", (int)(size < 255 ? size : 255), buf);
-		switch (fused_command(&st, cmd, &arg)) {
-		case CMD_BAD:
-			return (void)fuse_reply_err(req, EINVAL);
-		case CMD_RELEASE:
-			answer_held(0, 0);
-			break;
-		case CMD_FAIL:
-			answer_held((int)arg, 0);
-			break;
-		case CMD_SHORT:
-			answer_held(0, arg);
-			break;
-		default:
-			break;
-		}
-		publish();
-		return (void)fuse_reply_write(req, size);
+static void write_ctl(fuse_req_t req, const struct wbuf *w)
+{
+	char cmd[256];
+	long arg = 0;
+
+	snprintf(cmd, sizeof(cmd), "%.*s", (int)(w->size < 255 ? w->size : 255), w->buf);
+	switch (fused_command(&st, cmd, &arg)) {
+	case CMD_BAD:
+		return (void)fuse_reply_err(req, EINVAL);
+	case CMD_RELEASE:
+		answer_held(0, 0);
+		break;
+	case CMD_FAIL:
+		answer_held((int)arg, 0);
+		break;
+	case CMD_SHORT:
+		answer_held(0, arg);
+		break;
+	default:
+		break;
 	}
-	if (ino == INO_DISK) {
-		if ((size_t)off >= disk_size || size > disk_size - off)
-			return (void)fuse_reply_err(req, ENOSPC);
-		memcpy(disk + off, buf, size);
-		return (void)fuse_reply_write(req, size);
-	}
-	if (ino == INO_ACCT) {
-		fused_log(&st, "WRITE", "acct", off, size);
-		if (off < 0 || off > ACCT_MAX || size > (size_t)(ACCT_MAX - off))
-			return (void)fuse_reply_err(req, EFBIG);
-		memcpy(acct_buf + off, buf, size);
-		if ((size_t)off + size > acct_size)
-			acct_size = off + size;
-		return (void)fuse_reply_write(req, size);
-	}
-	if (ino != INO_DATA && ino != INO_CACHED)
-		return (void)fuse_reply_err(req, EACCES);
-	if (fused_should_hold(&st, FUSED_WRITE, off)) {
-		held.payload = malloc(size);
+	publish();
+	fuse_reply_write(req, w->size);
+}
+
+static void write_disk(fuse_req_t req, const struct wbuf *w)
+{
+	if ((size_t)w->off >= disk_size || w->size > disk_size - w->off)
+		return (void)fuse_reply_err(req, ENOSPC);
+	memcpy(disk + w->off, w->buf, w->size);
+	fuse_reply_write(req, w->size);
+}
+
+static void write_acct(fuse_req_t req, const struct wbuf *w)
+{
+	fused_log(&st, "WRITE", "acct", w->off, w->size);
+	if (w->off < 0 || w->off > ACCT_MAX || w->size > (size_t)(ACCT_MAX - w->off))
+		return (void)fuse_reply_err(req, EFBIG);
+	memcpy(acct_buf + w->off, w->buf, w->size);
+	if ((size_t)w->off + w->size > acct_size)
+		acct_size = w->off + w->size;
+	fuse_reply_write(req, w->size);
+}
+
+/* "data": checked against what the test bed expects, or held. */
+static void write_data(fuse_req_t req, const struct wbuf *w)
+{
+	if (fused_should_hold(&st, FUSED_WRITE, w->off)) {
+		held.payload = malloc(w->size);
 		if (!held.payload) {
 			st.held_op = FUSED_NONE;
 			return (void)fuse_reply_err(req, ENOMEM);
 		}
-		memcpy(held.payload, buf, size);
+		memcpy(held.payload, w->buf, w->size);
 		held.req = req;
-		held.size = size;
-		held.off = off;
+		held.size = w->size;
+		held.off = w->off;
 		publish();
 		return;
 	}
-	fused_write(&st, buf, size, off);
-	fuse_reply_write(req, size);
-	publish();
+	fused_write(&st, w->buf, w->size, w->off);
+	publish();	/* before the reply, as for a read */
+	fuse_reply_write(req, w->size);
+}
+
+static void write_to(fuse_req_t req, fuse_ino_t ino, const struct wbuf *w)
+{
+	switch (ino) {
+	case INO_CTL:
+		return write_ctl(req, w);
+	case INO_DISK:
+		return write_disk(req, w);
+	case INO_ACCT:
+		return write_acct(req, w);
+	case INO_DATA:
+	case INO_CACHED:
+		return write_data(req, w);
+	default:
+		fuse_reply_err(req, EACCES);
+	}
+}
+
+/* The WRITE's bytes copied out of libfuse's buffers (a pipe, with splice
+ * on /dev/fuse) into memory. */
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off,
+			 struct fuse_file_info *fi)
+{
+	size_t size = fuse_buf_size(bufv);
+	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
+	char *mem = malloc(size ? size : 1);
+
+	(void)fi;
+	if (!mem)
+		return (void)fuse_reply_err(req, ENOMEM);
+	dst.buf[0].mem = mem;
+	if (fuse_buf_copy(&dst, bufv, 0) != (ssize_t)size)
+		fuse_reply_err(req, EIO);
+	else
+		write_to(req, ino, &(struct wbuf){ mem, size, off });
+	free(mem);
 }
 
 static void op_ok(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -332,7 +389,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.setattr = op_setattr,
 	.open = op_open,
 	.read = op_read,
-	.write = op_write,
+	.write_buf = op_write_buf,
 	.flush = op_ok,
 	.release = op_ok,
 	.fsync = op_fsync,
