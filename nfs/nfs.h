@@ -5,7 +5,7 @@
 #include <sys/types.h>
 #include "target.h"
 
-struct bed;
+#include "env.h"
 
 /*
  * The kernel NFS server the test bed starts for itself: an ext4 scratch
@@ -28,13 +28,28 @@ struct nfs_server {
 
 /* Start it on first use (SETUP_READY, or SKIP/BROKEN with the reason in
  * why); later calls share it. */
-enum setup_state nfs_server_get(struct bed *bed, char *why);
+enum setup_state nfs_server_get(struct env *env, char *why);
 void nfs_server_put(void);
 /* What a killed run's server left (its directory dir): its exports,
  * the nfsd threads it started, the v4 times it changed. */
 void nfs_reclaim(const char *dir, struct strbuf *log);
 /* The exported directory (valid while the server is held). */
 const char *nfs_server_export(void);
+
+/* An NFS target's state (t->priv), read by its kernel-IO cases too. */
+struct nfs_oob;
+struct nfs_target {
+	char mnt[PATH_MAX];	/* our client mount, or "" */
+	int server;		/* holds the test bed's server */
+	struct nfs_oob *oob;
+	enum dir dir;
+	off_t off;
+	size_t len;
+	uint64_t seed;
+	uint64_t region_seed;	/* the read region's pattern */
+};
+
+extern const struct kernel_io kio_discard, kio_discard_answered;
 
 /* Out-of-band reads of the server's file with libnfs (NFSv3, its own
  * MOUNT and READ calls; no kernel client involved). */

@@ -1,6 +1,5 @@
 /* The test bed's own kernel NFS server on 127.0.0.1. */
 #include "nfs.h"
-#include "run.h"
 #include "scratchfs.h"
 
 #include <errno.h>
@@ -198,17 +197,14 @@ static void server_stop(void)
 		srv.mounted_nfsdfs = 0;
 }
 
-static enum setup_state server_start(struct bed *bed)
+/* The kernel has both NFS ends, the tools are there, and no server runs
+ * that is not ours. */
+static enum setup_state server_possible(char *err)
 {
-	char *err = srv.why, threads[32], spec[PATH_MAX + 16], e2[ERRLEN];
+	char threads[32], e2[ERRLEN];
 	const char *tool;
-	struct scratchfs *fs;
-	int i;
+	enum setup_state st = need_fs("nfsd", "NFS server", err);
 
-	enum setup_state st;
-
-	snprintf(run_dir, sizeof(run_dir), "%s", bed->scratch.dir);
-	st = need_fs("nfsd", "NFS server", err);
 	if (st == SETUP_READY)
 		st = need_fs("nfs", "NFS client", err);
 	if (st != SETUP_READY)
@@ -234,67 +230,93 @@ static enum setup_state server_start(struct bed *bed)
 			 atoi(threads));
 		return SETUP_SKIP;
 	}
-	fs = scratchfs_get(&bed->scratch, "ext4", err);
-	if (!fs)
-		return SETUP_BROKEN;
-	if (pathf(srv.export, sizeof(srv.export), "%s/nfs-export", fs->mnt) < 0 ||
-	    pathf(srv.log, sizeof(srv.log), "%s/nfs-daemons.log", bed->scratch.dir) < 0) {
-		errf(err, "nfs export path below %s", fs->mnt);
-		return SETUP_BROKEN;
-	}
-	if (mkdir(srv.export, 0755) < 0 && errno != EEXIST) {
-		errf(err, "mkdir %s", srv.export);
-		return SETUP_BROKEN;
-	}
-	if (!portmapper_answers()) {
-		char *argv[] = { "rpcbind", "-f", NULL };
-
-		srv.rpcbind = spawn(argv, srv.log, err);
-		if (srv.rpcbind < 0)
-			return SETUP_BROKEN;
-		scratch_state_write(run_dir, "nfs_rpcbind", srv.rpcbind);
-		for (i = 0; i < 100 && !portmapper_answers(); i++)
-			sleep_ms(50);
-		if (i == 100) {
-			snprintf(err, ERRLEN, "rpcbind did not answer on 127.0.0.1 within 5 s "
-				 "(log %.300s)", srv.log);
-			return SETUP_BROKEN;
-		}
-	}
-	set_v4_times();
-	snprintf(spec, sizeof(spec), "127.0.0.1:%s", srv.export);
-	{
-		char *argv[] = { "exportfs", "-i", "-o",
-				 "rw,sync,no_root_squash,insecure,no_subtree_check,fsid=0",
-				 spec, NULL };
-
-		if (cmd(err, "exportfs", argv) < 0)
-			return SETUP_BROKEN;
-		srv.exported = 1;
-	}
-	{
-		char *argv[] = { "rpc.mountd", "-F", NULL };
-
-		srv.mountd = spawn(argv, srv.log, err);
-		if (srv.mountd < 0)
-			return SETUP_BROKEN;
-		scratch_state_write(run_dir, "nfs_mountd", srv.mountd);
-	}
-	{
-		char *argv[] = { "rpc.nfsd", "-H", "127.0.0.1", "4", NULL };
-
-		scratch_state_write(run_dir, "nfs_nfsd", 1);
-		if (cmd(err, "rpc.nfsd -H 127.0.0.1 4", argv) < 0)
-			return SETUP_BROKEN;
-		srv.nfsd_up = 1;
-	}
 	return SETUP_READY;
 }
 
-enum setup_state nfs_server_get(struct bed *bed, char *why)
+/* The exported directory on the run's ext4, and the daemons' log. */
+static int export_dir(struct env *env, char *err)
+{
+	struct scratchfs *fs = scratchfs_get(env->scratch, "ext4", err);
+
+	if (!fs)
+		return -1;
+	if (pathf(srv.export, sizeof(srv.export), "%s/nfs-export", fs->mnt) < 0 ||
+	    pathf(srv.log, sizeof(srv.log), "%s/nfs-daemons.log", env->scratch->dir) < 0) {
+		errf(err, "nfs export path below %s", fs->mnt);
+		return -1;
+	}
+	if (mkdir(srv.export, 0755) < 0 && errno != EEXIST) {
+		errf(err, "mkdir %s", srv.export);
+		return -1;
+	}
+	return 0;
+}
+
+/* rpcbind, unless a portmapper answers already. */
+static int start_rpcbind(char *err)
+{
+	char *argv[] = { "rpcbind", "-f", NULL };
+	int i;
+
+	if (portmapper_answers())
+		return 0;
+	srv.rpcbind = spawn(argv, srv.log, err);
+	if (srv.rpcbind < 0)
+		return -1;
+	scratch_state_write(run_dir, "nfs_rpcbind", srv.rpcbind);
+	for (i = 0; i < 100 && !portmapper_answers(); i++)
+		sleep_ms(50);
+	if (i == 100) {
+		snprintf(err, ERRLEN, "rpcbind did not answer on 127.0.0.1 within 5 s (log %.300s)",
+			 srv.log);
+		return -1;
+	}
+	return 0;
+}
+
+/* The export to 127.0.0.1, rpc.mountd, the nfsd threads. */
+static int serve(char *err)
+{
+	char spec[PATH_MAX + 16];
+	char *exportfs[] = { "exportfs", "-i", "-o",
+			     "rw,sync,no_root_squash,insecure,no_subtree_check,fsid=0", spec, NULL };
+	char *mountd[] = { "rpc.mountd", "-F", NULL };
+	char *nfsd[] = { "rpc.nfsd", "-H", "127.0.0.1", "4", NULL };
+
+	snprintf(spec, sizeof(spec), "127.0.0.1:%s", srv.export);
+	if (cmd(err, "exportfs", exportfs) < 0)
+		return -1;
+	srv.exported = 1;
+	srv.mountd = spawn(mountd, srv.log, err);
+	if (srv.mountd < 0)
+		return -1;
+	scratch_state_write(run_dir, "nfs_mountd", srv.mountd);
+	scratch_state_write(run_dir, "nfs_nfsd", 1);
+	if (cmd(err, "rpc.nfsd -H 127.0.0.1 4", nfsd) < 0)
+		return -1;
+	srv.nfsd_up = 1;
+	return 0;
+}
+
+static enum setup_state server_start(struct env *env)
+{
+	char *err = srv.why;
+	enum setup_state st;
+
+	snprintf(run_dir, sizeof(run_dir), "%s", env->scratch->dir);
+	st = server_possible(err);
+	if (st != SETUP_READY)
+		return st;
+	if (export_dir(env, err) < 0 || start_rpcbind(err) < 0)
+		return SETUP_BROKEN;
+	set_v4_times();
+	return serve(err) < 0 ? SETUP_BROKEN : SETUP_READY;
+}
+
+enum setup_state nfs_server_get(struct env *env, char *why)
 {
 	if (srv.state == SETUP_NONE) {
-		srv.state = server_start(bed);
+		srv.state = server_start(env);
 		if (srv.state != SETUP_READY)
 			server_stop();
 	}

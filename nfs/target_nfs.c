@@ -5,7 +5,8 @@
  * from the server with libnfs, past the kernel client and its cache.
  */
 #include "nfs.h"
-#include "run.h"
+#include "result.h"
+#include "target.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,18 +23,6 @@
 #include <unistd.h>
 #include "checks.h"
 
-struct nfs_target {
-	char mnt[PATH_MAX];	/* our client mount, or "" */
-	int server;		/* holds the test bed's server */
-	struct nfs_oob *oob;
-	enum dir dir;
-	off_t off;
-	size_t len;
-	uint64_t seed;
-	uint64_t region_seed;	/* the read region's pattern */
-	long long bad0;		/* discard: the transport's bad XIDs before */
-	char wchan[64];		/* where the killed task waited */
-};
 
 static void nfs_teardown(struct target *t)
 {
@@ -85,8 +74,9 @@ static enum setup_state open_oob(struct target *t, struct nfs_target *nt, const 
 	return SETUP_READY;
 }
 
-static enum setup_state nfs_self_setup(struct target *t, struct bed *bed, const char *vers)
+static enum setup_state nfs_self_setup(struct target *t, struct env *env)
 {
+	const char *vers = t->ops->cfg;
 	struct nfs_target *nt = calloc(1, sizeof(*nt));
 	char opts[64], src[PATH_MAX + 16], url[PATH_MAX + 32], dir[PATH_MAX];
 	enum setup_state st;
@@ -96,12 +86,12 @@ static enum setup_state nfs_self_setup(struct target *t, struct bed *bed, const 
 		return SETUP_BROKEN;
 	}
 	t->priv = nt;
-	nt->region_seed = bed->seed;
-	st = nfs_server_get(bed, t->why);
+	nt->region_seed = env->seed;
+	st = nfs_server_get(env, t->why);
 	if (st != SETUP_READY)
 		return st;
 	nt->server = 1;
-	if (pathf(nt->mnt, sizeof(nt->mnt), "%s/%s", bed->scratch.dir, t->ops->name) < 0 ||
+	if (pathf(nt->mnt, sizeof(nt->mnt), "%s/%s", env->scratch->dir, t->ops->name) < 0 ||
 	    mkdir(nt->mnt, 0755) < 0) {
 		errf(t->why, "mkdir %s", nt->mnt);
 		*nt->mnt = 0;
@@ -142,17 +132,8 @@ static enum setup_state nfs_self_setup(struct target *t, struct bed *bed, const 
 	return open_oob(t, nt, url);
 }
 
-static enum setup_state nfs3_setup(struct target *t, struct bed *bed)
-{
-	return nfs_self_setup(t, bed, "3");
-}
 
-static enum setup_state nfs4_setup(struct target *t, struct bed *bed)
-{
-	return nfs_self_setup(t, bed, "4.2");
-}
-
-static enum setup_state nfs_user_setup(struct target *t, struct bed *bed)
+static enum setup_state nfs_user_setup(struct target *t, struct env *env)
 {
 	struct nfs_target *nt = calloc(1, sizeof(*nt));
 	enum setup_state st;
@@ -162,31 +143,30 @@ static enum setup_state nfs_user_setup(struct target *t, struct bed *bed)
 		return SETUP_BROKEN;
 	}
 	t->priv = nt;
-	if (path_classify_dir(bed->opt->nfs, &t->found, t->why) < 0)
+	if (path_classify_dir(env->user->nfs, &t->found, t->why) < 0)
 		return SETUP_BROKEN;
 	if (t->found.path != PATH_NFS) {
 		snprintf(t->why, sizeof(t->why), "--nfs %s is not on an NFS mount (%.150s)",
-			 bed->opt->nfs, t->found.how);
+			 env->user->nfs, t->found.how);
 		return SETUP_BROKEN;
 	}
-	snprintf(t->info, sizeof(t->info), "file in %.150s (%.90s)", bed->opt->nfs,
-		 bed->opt->nfs_url);
-	st = target_file_in(t, bed->opt->nfs);
+	snprintf(t->info, sizeof(t->info), "file in %.150s (%.90s)", env->user->nfs,
+		 env->user->nfs_url);
+	st = target_file_in(t, env->user->nfs);
 	if (st != SETUP_READY)
 		return st;
-	return open_oob(t, nt, bed->opt->nfs_url);
+	return open_oob(t, nt, env->user->nfs_url);
 }
 
-static int nfs_io_expect(struct target *t, enum dir dir, off_t off, size_t len, uint64_t seed,
-			 char *err)
+static int nfs_io_expect(struct target *t, const struct io_plan *p, char *err)
 {
 	struct nfs_target *nt = t->priv;
 
 	(void)err;
-	nt->dir = dir;
-	nt->off = off;
-	nt->len = len;
-	nt->seed = seed;
+	nt->dir = p->dir;
+	nt->off = p->off;
+	nt->len = p->len;
+	nt->seed = p->seed;
 	return 0;
 }
 
@@ -213,174 +193,15 @@ static int nfs_io_verdict(struct target *t, enum dir dir, struct strbuf *why)
 		free(buf);
 		return 1;
 	}
-	bad = check_data(buf, nt->len, nt->seed, nt->off,
+	bad = check_data(buf, nt->len, PAT(nt->seed, nt->off),
 			 "server's file after the write (read with libnfs)", why);
 	free(buf);
 	return bad;
 }
 
-/* The "bad_xids" count of the RPC transport of the mount at mnt, from
- * /proc/self/mountstats ("xprt: tcp port bind connect ctime idle sends
- * recvs bad_xids ..."): replies that matched no waiting request. */
-static long long bad_xids(const char *mnt, char *err)
-{
-	char line[1024], want[PATH_MAX + 32];
-	FILE *f = fopen("/proc/self/mountstats", "re");
-	int in = 0;
-	long long v = -1;
-
-	if (!f) {
-		errf(err, "open /proc/self/mountstats");
-		return -1;
-	}
-	snprintf(want, sizeof(want), " mounted on %s with fstype nfs", mnt);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "device ", 7))
-			in = strstr(line, want) != NULL;
-		else if (in && sscanf(line, " xprt: tcp %*s %*s %*s %*s %*s %*s %*s %lld", &v) == 1)
-			break;
-	}
-	fclose(f);
-	if (v < 0)
-		snprintf(err, ERRLEN, "no tcp xprt line for %.200s in /proc/self/mountstats", mnt);
-	return v;
-}
-
-static int freeze(const char *dir, unsigned long how, char *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
-
-	if (fd < 0) {
-		errf(err, "open %s", dir);
-		return -1;
-	}
-	ret = ioctl(fd, how, 0);
-	if (ret < 0)
-		errf(err, "%s %s", how == FIFREEZE ? "FIFREEZE" : "FITHAW", dir);
-	close(fd);
-	return ret;
-}
-
-/*
- * discard: the server's filesystem is frozen, a child's chmod (a SETATTR,
- * a synchronous RPC) waits for the reply, SIGKILL ends the wait, the
- * filesystem thaws and the server answers a request that is gone: the
- * client must drop that reply with xs_read_discard (an ITER_DISCARD
- * receive) and go on serving the mount.
- */
-static int nfs_discard(struct target *t, struct nfs_target *nt, int kill_it, int verify,
-		       struct strbuf *diag, char *err)
-{
-	char fsdir[PATH_MAX], p[64], *slash;
-	long long bad1 = -1;
-	int status, i, fd;
-	pid_t pid;
-
-	if (verify) {
-		char *buf = malloc(4096);
-		int bad;
-
-		for (i = 0; i < (kill_it ? 100 : 20); i++) {
-			bad1 = bad_xids(nt->mnt, err);
-			if (bad1 < 0) {
-				free(buf);
-				return -1;
-			}
-			if (bad1 > nt->bad0)
-				break;
-			sleep_ms(100);
-		}
-		sb_addf(diag, "discard: the chmod waited in %s, %s; bad XIDs %lld -> %lld\n",
-			nt->wchan, kill_it ? "was killed" : "was let finish", nt->bad0, bad1);
-		if (bad1 <= nt->bad0) {
-			sb_addf(diag, "discard: the late SETATTR reply was not dropped as a bad XID "
-				"after the thaw: xs_read_discard was not reached\n");
-			free(buf);
-			return 1;
-		}
-		/* the stream is still in step: a read after it gets the file's data */
-		fd = open(t->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-		if (!buf || fd < 0 || pread(fd, buf, 4096, t->read_base) != 4096) {
-			sb_addf(diag, "discard: O_DIRECT read of %s after the dropped reply failed: "
-				"%s\n", t->path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			free(buf);
-			return 1;
-		}
-		close(fd);
-		bad = check_data(buf, 4096, nt->region_seed, t->read_base,
-				 "read after the dropped reply", diag);
-		free(buf);
-		return bad;
-	}
-	if (!nt->server) {
-		snprintf(err, ERRLEN, "needs the test bed's own server (to freeze its filesystem)");
-		return 2;
-	}
-	snprintf(fsdir, sizeof(fsdir), "%s", nfs_server_export());
-	slash = strrchr(fsdir, '/');
-	if (slash)
-		*slash = 0;
-	nt->bad0 = bad_xids(nt->mnt, err);
-	if (nt->bad0 < 0)
-		return -1;
-	if (freeze(fsdir, FIFREEZE, err) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		errf(err, "fork");
-		freeze(fsdir, FITHAW, err);
-		return -1;
-	}
-	if (pid == 0)
-		_exit(chmod(t->path, 0640) < 0 ? 1 : 0);
-	for (i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		sleep_ms(50);
-	if (i < 20) {
-		freeze(fsdir, FITHAW, err);
-		snprintf(err, ERRLEN, "the chmod on %.200s did not wait for the frozen server "
-			 "(it ended first)", t->path);
-		return -1;
-	}
-	snprintf(p, sizeof(p), "/proc/%d/wchan", (int)pid);
-	if (read_file(p, nt->wchan, sizeof(nt->wchan), err) < 0)
-		snprintf(nt->wchan, sizeof(nt->wchan), "?");
-	if (kill_it)
-		kill(pid, SIGKILL);
-	else
-		sleep_ms(200);
-	if (kill_it)
-		waitpid(pid, &status, 0);
-	if (freeze(fsdir, FITHAW, err) < 0) {
-		if (!kill_it)
-			kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		return -1;
-	}
-	if (!kill_it)
-		waitpid(pid, &status, 0);
-	chmod(t->path, 0600);
-	if (kill_it && !WIFSIGNALED(status)) {
-		snprintf(err, ERRLEN, "the chmod was not killed while it waited (status %#x)", status);
-		return -1;
-	}
-	return 0;
-}
-
-static int nfs_kernel_io(struct target *t, const char *engine, int verify, struct strbuf *diag,
-			 char *err)
-{
-	int answered = !strcmp(engine, "discard-answered");
-
-	if (strcmp(engine, "discard") && !answered) {
-		snprintf(err, ERRLEN, "nfs targets do not serve kernel engine %s", engine);
-		return -1;
-	}
-	return nfs_discard(t, t->priv, !answered, verify, diag, err);
-}
-
-static const char *const nfs_kernel_engines[] = { "discard", "discard-answered", NULL };
+static const struct kernel_io *const nfs_kernel_io[] = {
+	&kio_discard, &kio_discard_answered, NULL,
+};
 
 #define NFS_TARGET						\
 	.path = PATH_NFS,					\
@@ -392,25 +213,26 @@ static const char *const nfs_kernel_engines[] = { "discard", "discard-answered",
 const struct target_ops target_nfs3 = {
 	.name = "nfs3",
 	.desc = "file on NFSv3 (fs/nfs/direct.c) from the test bed's own server on 127.0.0.1",
-	.setup = nfs3_setup,
+	.setup = nfs_self_setup,
+	.cfg = "3",
 	.kernel_io = nfs_kernel_io,
-	.kernel_engines = nfs_kernel_engines,
+	.reclaim = nfs_reclaim,
 	NFS_TARGET,
 };
 
 const struct target_ops target_nfs4 = {
 	.name = "nfs4",
 	.desc = "file on NFSv4.2 (fs/nfs/direct.c) from the test bed's own server on 127.0.0.1",
-	.setup = nfs4_setup,
+	.setup = nfs_self_setup,
+	.cfg = "4.2",
 	.kernel_io = nfs_kernel_io,
-	.kernel_engines = nfs_kernel_engines,
 	NFS_TARGET,
 };
 
 const struct target_ops target_nfs_user = {
 	.name = "nfs",
 	.desc = "file in the NFS mount given with --nfs, read back through --nfs-url",
-	.user_given = 1,
+	.user = USER_NFS,
 	.setup = nfs_user_setup,
 	NFS_TARGET,
 };

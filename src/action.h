@@ -1,26 +1,69 @@
 #ifndef IOVBED_ACTION_H
 #define IOVBED_ACTION_H
 
+#include "buffer.h"
 #include "iovbed.h"
+#include "known.h"
+#include "target.h"
+#include "util.h"
 
-#define SHORT_BY 4096		/* ACT_SHORT answers this many bytes short */
-#define DELAY_MS 300		/* ACT_DELAY holds the request this long */
+#define SHORT_BY 4096		/* "short" answers this many bytes short */
+#define DELAY_MS 300		/* "delay" holds the request this long */
 
-/* Which cases an in-flight action makes, and how the default matrix runs it. */
-struct action_spec {
-	enum action a;
-	const char *name;	/* the last part of the case id */
-	unsigned dirs;		/* 1 << DIR_READ, 1 << DIR_WRITE */
-	unsigned backings;	/* 1 << BACKING_* of the buffers it applies to */
-	int every_engine;	/* the default runs every engine, not one rotated */
-	int selftest;		/* must fail; runs only when named exactly */
-	int cuts;		/* cuts the target off: needs target_ops.cut */
-	const char *desc;
-	const char *tag;	/* the regression it guards against, or NULL */
+/* How a case's IO must end under its action. */
+enum io_end { END_FULL, END_ERROR, END_SHORT };
+
+/*
+ * A held IO, as an in-flight action sees it: the buffer, the target
+ * holding the request, and what the action leaves for the checks after.
+ */
+struct inflight {
+	struct buffer *b;
+	struct target *t;
+	enum dir dir;
+	off_t file_off;
+	uint64_t poison_seed;	/* what a read's destination held before the IO */
+	struct strbuf *diag;	/* "inflight: ..." notes, an action's own failures */
+	/* set by the action */
+	const char *answer;	/* the held request's answer: NULL as held, "fail N", "short N" */
+	char answer_buf[32];
+	int no_answer;		/* never answered: stuck, or cut off */
+	int cut;		/* the target was cut off: set up anew after the case */
+	int unmapped;		/* the buffer is gone: nothing to compare */
+	char *zero_lo, *zero_hi;	/* dropped: these bytes must read zero, not the data */
+	unsigned failed;	/* enum check_bit of the action's own checks that failed */
+	ssize_t n;		/* what the IO returned (for finish and ACT_AFTER) */
+	void *priv;		/* the action's own state, from step to finish */
 };
 
-extern const struct action_spec action_table[];
-extern const size_t action_count;
-const struct action_spec *action_spec(enum action a);
+enum action_flag {
+	ACT_EVERY_ENGINE = 1u << 0,	/* the default runs every engine, not one */
+	ACT_SELFTEST = 1u << 1,		/* must fail; runs only when named exactly */
+	ACT_CUTS = 1u << 2,		/* cuts the target off: needs target_ops.cut */
+	ACT_AFTER = 1u << 3,		/* acts after completion: nothing is held */
+	ACT_NUMA = 1u << 4,		/* needs a second NUMA node */
+};
+
+/*
+ * What is done while an IO is held in flight: one file each (or a family
+ * in one file), the last part of the case id; the registry is generated
+ * from Makefile.am's ACTION_FILES.
+ */
+struct action_ops {
+	const char *name;
+	const char *desc;
+	const char *tag;	/* the regression it guards against, or NULL */
+	unsigned dirs;		/* 1 << DIR_READ, 1 << DIR_WRITE */
+	unsigned backings;	/* 1 << BACKING_* of the buffers it applies to */
+	unsigned flags;		/* enum action_flag */
+	enum io_end end;	/* how the IO must end */
+	int errnum;		/* END_ERROR: with this errno (0: any) */
+	/* While the request is held (ACT_AFTER: after the IO completed):
+	 * 0, or -1 with err (the test bed could not do its part). */
+	int (*step)(struct inflight *in, char *err);
+	/* Optional: after the IO returned, before the checks. */
+	void (*finish)(struct inflight *in);
+	const struct known_bug *known;
+};
 
 #endif

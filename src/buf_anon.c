@@ -1,11 +1,11 @@
 /* anon: private anonymous memory in 4K pages (THP refused for it). */
-#include "run.h"
+#include "buffer.h"
 
 #include <sys/mman.h>
 
-static enum setup_state anon_alloc(struct buffer *b, struct bed *bed, char *why)
+static enum setup_state anon_alloc(struct buffer *b, struct env *env, char *why)
 {
-	(void)bed;
+	(void)env;
 	b->map = map_aligned(b->maplen, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, why);
 	if (!b->map)

@@ -1,13 +1,13 @@
 /* hugetlb: private MAP_HUGETLB 2M pages, from the pages reserved for the run. */
-#include "run.h"
+#include "buffer.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
-static enum setup_state hugetlb_alloc(struct buffer *b, struct bed *bed, char *why)
+static enum setup_state hugetlb_alloc(struct buffer *b, struct env *env, char *why)
 {
-	(void)bed;
+	(void)env;
 	b->map = map_aligned(b->maplen, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, why);
 	if (!b->map)

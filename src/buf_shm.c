@@ -1,7 +1,7 @@
 /* shm-ext4, shm-xfs: MAP_SHARED page cache of a file on the test bed's
  * ext4 or xfs; memfd: MAP_SHARED shmem. Reads into them must leave the
  * pages dirty, and for disk files the data must reach the file. */
-#include "run.h"
+#include "buffer.h"
 #include "scratchfs.h"
 
 #include <fcntl.h>
@@ -19,9 +19,9 @@ static enum setup_state map_file(struct buffer *b, char *why)
 	return b->map ? SETUP_READY : SETUP_BROKEN;
 }
 
-static enum setup_state shm_file_alloc(struct buffer *b, struct bed *bed, char *why)
+static enum setup_state shm_file_alloc(struct buffer *b, struct env *env, char *why)
 {
-	struct scratchfs *fs = scratchfs_get(&bed->scratch, b->ops->fs, why);
+	struct scratchfs *fs = scratchfs_get(env->scratch, b->ops->fs, why);
 
 	if (!fs)
 		return SETUP_BROKEN;
@@ -39,9 +39,9 @@ static enum setup_state shm_file_alloc(struct buffer *b, struct bed *bed, char *
 	return map_file(b, why);
 }
 
-static enum setup_state memfd_alloc(struct buffer *b, struct bed *bed, char *why)
+static enum setup_state memfd_alloc(struct buffer *b, struct env *env, char *why)
 {
-	(void)bed;
+	(void)env;
 	b->fd = memfd_create("iovbed-buffer", MFD_CLOEXEC);
 	if (b->fd < 0) {
 		errf(why, "memfd_create");

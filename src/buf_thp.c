@@ -1,15 +1,15 @@
 /* thp: private anonymous memory in transparent huge pages (MADV_HUGEPAGE);
  * confirmed huge through /proc/kpageflags, else the case is skipped. */
-#include "run.h"
+#include "buffer.h"
 #include "kpage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
-static enum setup_state thp_alloc(struct buffer *b, struct bed *bed, char *why)
+static enum setup_state thp_alloc(struct buffer *b, struct env *env, char *why)
 {
-	(void)bed;
+	(void)env;
 	b->map = map_aligned(b->maplen, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, why);
 	if (!b->map)
@@ -31,7 +31,7 @@ static enum setup_state thp_confirm(struct buffer *b, char *why)
 		errf(why, "calloc");
 		return SETUP_BROKEN;
 	}
-	if (kpage_flags(&kpage_default, b->io, b->len, flags, n, why) < 0) {
+	if (kpage_flags(&kpage_default, b->io, b->len, flags, why) < 0) {
 		st = SETUP_BROKEN;
 		goto out;
 	}

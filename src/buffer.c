@@ -1,5 +1,5 @@
 /* The buffer-kind table and the mapping every kind shares. */
-#include "run.h"
+#include "buffer.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -7,13 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-const struct buffer_ops *const buffer_table[] = {
-	&buf_anon, &buf_thp, &buf_hugetlb, &buf_shm_ext4, &buf_shm_xfs, &buf_memfd,
-};
-const size_t buffer_count = sizeof(buffer_table) / sizeof(buffer_table[0]);
-
-#define HUGETLB_PAGES 8	/* the largest case maps 4 huge pages */
 
 void *map_aligned(size_t len, int prot, int flags, int fd, char *why)
 {
@@ -40,29 +33,10 @@ void *map_aligned(size_t len, int prot, int flags, int fd, char *why)
 	return p;
 }
 
-static enum setup_state hugetlb_ensure(struct bed *bed, char *why)
+enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops,
+			    const struct variant *v, struct env *env, char *why)
 {
-	if (bed->hugetlb == SETUP_NONE) {
-		if (hugetlb_reserve(&bed->scratch, HUGETLB_PAGES, bed->hugetlb_why) < 0) {
-			bed->hugetlb = SETUP_BROKEN;
-		} else if (bed->scratch.hugetlb_added < HUGETLB_PAGES) {
-			snprintf(bed->hugetlb_why, sizeof(bed->hugetlb_why),
-				 "could reserve only %ld of %d hugetlb pages (memory too "
-				 "fragmented or too small)", bed->scratch.hugetlb_added,
-				 HUGETLB_PAGES);
-			bed->hugetlb = SETUP_SKIP;
-		} else {
-			bed->hugetlb = SETUP_READY;
-		}
-	}
-	if (bed->hugetlb != SETUP_READY)
-		snprintf(why, ERRLEN, "%s", bed->hugetlb_why);
-	return bed->hugetlb;
-}
-
-enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops, size_t len,
-			    size_t bufoff, struct bed *bed, char *why)
-{
+	size_t len = v->size, bufoff = v->bufoff;
 	size_t need = bufoff + len + GUARD_LEN;
 	enum setup_state st;
 
@@ -71,11 +45,11 @@ enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops, size
 	b->fd = -1;
 	b->maplen = FOLIO_PMD + (need + FOLIO_PMD - 1) / FOLIO_PMD * FOLIO_PMD;
 	if (ops->needs_hugetlb) {
-		st = hugetlb_ensure(bed, why);
+		st = env_hugetlb(env, why);
 		if (st != SETUP_READY)
 			return st;
 	}
-	st = ops->alloc(b, bed, why);
+	st = ops->alloc(b, env, why);
 	if (st != SETUP_READY) {
 		buffer_put(b);
 		return st;

@@ -2,8 +2,8 @@
 #define IOVBED_BUFFER_H
 
 #include <limits.h>
+#include "env.h"
 #include "iovbed.h"
-#include "target.h"
 #include "util.h"
 
 /*
@@ -38,21 +38,15 @@ struct buffer_ops {
 	int needs_hugetlb;	/* hugetlb pages reserved for the run */
 	const char *fs;		/* scratch filesystem holding the file, or NULL */
 	/* Map maplen bytes (PMD-aligned) into b->map. SETUP_READY, SKIP, BROKEN. */
-	enum setup_state (*alloc)(struct buffer *b, struct bed *bed, char *why);
+	enum setup_state (*alloc)(struct buffer *b, struct env *env, char *why);
 	/* After the buffer is touched: is it what it claims (THP really huge)? */
 	enum setup_state (*confirm)(struct buffer *b, char *why);
 	void (*release)(struct buffer *b);
 };
 
-extern const struct buffer_ops *const buffer_table[];
-extern const size_t buffer_count;
-
-extern const struct buffer_ops buf_anon, buf_thp, buf_hugetlb;
-extern const struct buffer_ops buf_shm_ext4, buf_shm_xfs, buf_memfd;
-
-/* Map a buffer for an IO of len at bufoff; guard space on both sides. */
-enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops, size_t len,
-			    size_t bufoff, struct bed *bed, char *why);
+/* Map a buffer for an IO of v->size at v->bufoff; guard space on both sides. */
+enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops,
+			    const struct variant *v, struct env *env, char *why);
 void buffer_put(struct buffer *b);
 /* mmap len bytes aligned to FOLIO_PMD. */
 void *map_aligned(size_t len, int prot, int flags, int fd, char *why);

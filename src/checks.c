@@ -13,9 +13,11 @@ static void hexbytes(struct strbuf *sb, const unsigned char *p, size_t n)
 		sb_addf(sb, "%02x", p[i]);
 }
 
-int check_data(const void *buf, size_t len, uint64_t seed, off_t file_off,
-	       const char *what, struct strbuf *why)
+int check_data(const void *buf, size_t len, struct pattern_at at, const char *what,
+	       struct strbuf *why)
 {
+	uint64_t seed = at.seed;
+	off_t file_off = at.off;
 	struct mismatch m;
 
 	if (!pattern_check(buf, len, seed, file_off, &m))
@@ -43,18 +45,17 @@ int check_data(const void *buf, size_t len, uint64_t seed, off_t file_off,
 int check_guards(const void *lead, const void *trail, size_t glen, uint64_t gseed,
 		 struct strbuf *why)
 {
-	unsigned char e, f;
-	size_t pos;
+	struct guard_bad g;
 	int bad = 0;
 
-	if (guard_check(lead, glen, gseed, &pos, &e, &f)) {
+	if (guard_check(lead, glen, gseed, &g)) {
 		sb_addf(why, "data: guard before the buffer overwritten at buffer -%zu: "
-			"expected %02x found %02x\n", glen - pos, e, f);
+			"expected %02x found %02x\n", glen - g.pos, g.expected, g.found);
 		bad = 1;
 	}
-	if (guard_check(trail, glen, gseed, &pos, &e, &f)) {
+	if (guard_check(trail, glen, gseed, &g)) {
 		sb_addf(why, "data: guard after the buffer overwritten at buffer end +%zu: "
-			"expected %02x found %02x\n", pos, e, f);
+			"expected %02x found %02x\n", g.pos, g.expected, g.found);
 		bad = 1;
 	}
 	return bad;

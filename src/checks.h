@@ -12,9 +12,16 @@
 #include "util.h"
 #include "vmstat.h"
 
-/* 1. data: buf must hold the pattern of seed for [file_off, +len). */
-int check_data(const void *buf, size_t len, uint64_t seed, off_t file_off,
-	       const char *what, struct strbuf *why);
+/* Where a byte range sits in the pattern: its seed and file offset. */
+struct pattern_at {
+	uint64_t seed;
+	off_t off;
+};
+#define PAT(seed, off) ((struct pattern_at){ (seed), (off) })
+
+/* 1. data: buf must hold the pattern at `at` for [at.off, +len). */
+int check_data(const void *buf, size_t len, struct pattern_at at, const char *what,
+	       struct strbuf *why);
 /* Guard bytes around the IO buffer must be untouched. */
 int check_guards(const void *lead, const void *trail, size_t glen, uint64_t gseed,
 		 struct strbuf *why);

@@ -1,18 +1,13 @@
-/* The engine table and helpers shared by engines. */
+/* What engines share: segments, pipes, the flavours of splice. */
 #include "engine.h"
 
-const struct engine_ops *const engine_table[] = {
-	&engine_sync, &engine_vector, &engine_vector1,
-	&engine_uring, &engine_uring_vec, &engine_uring_fixed,
-	&engine_aio, &engine_aio_vec,
-	&engine_splice_in, &engine_splice_out, &engine_vmsplice_in, &engine_vmsplice_gift,
-	&engine_vmsplice_mod, &engine_sendfile_out, &engine_sendfile_in, &engine_sendfile_tcp,
-	&engine_copy_range_out, &engine_copy_range_in,
-	&engine_exec, &engine_acct, &engine_finit_module, &engine_discard,
-	&engine_discard_answered,
-	&engine_cow_vmsplice, &engine_dirty_pipe, &engine_uring_fork, &engine_dio_fork,
-};
-const size_t engine_count = sizeof(engine_table) / sizeof(engine_table[0]);
+#include <fcntl.h>
+#include <unistd.h>
+
+int engine_does(const struct engine_ops *e, enum dir d)
+{
+	return !!(e->flags & (d == DIR_READ ? ENG_READS : ENG_WRITES));
+}
 
 /* Unequal segments, so a misplaced segment cannot look right: the first
  * is one align unit, the rest share what is left. */
@@ -41,4 +36,42 @@ int iov_split(void *buf, size_t len, unsigned align, int max_segs, struct iovec 
 		left -= sz;
 	}
 	return n;
+}
+
+ssize_t pipe_open(int p[2], size_t want, struct io_req *rq)
+{
+	int size;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		errf(rq->err, "pipe2");
+		rq->bed_error = 1;
+		return -1;
+	}
+	if (want > PIPE_MAX)
+		want = PIPE_MAX;
+	size = fcntl(p[1], F_SETPIPE_SZ, (int)want);
+	if (size < 0)
+		size = fcntl(p[1], F_GETPIPE_SZ);
+	if (size <= 0) {
+		errf(rq->err, "F_SETPIPE_SZ %zu", want);
+		rq->bed_error = 1;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	return size;
+}
+
+/* iter_file_splice_write: a BVEC over the pipe's pages, IOCB_DIRECT. */
+enum flavour splice_write_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_BVEC;
+}
+
+/* splice from an O_DIRECT file: ITER_PIPE until 6.4, copy_splice_read's
+ * BVEC over freshly allocated pages from 6.5. */
+enum flavour splice_read_flavour(const struct kver *v)
+{
+	return kver_ge(v, 6, 5) ? ITER_BVEC : ITER_PIPE;
 }

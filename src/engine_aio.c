@@ -81,7 +81,7 @@ static ssize_t aio_run(struct io_req *rq)
 const struct engine_ops engine_aio = {
 	.name = "aio",
 	.desc = "libaio PREAD/PWRITE",
-	.min_segs = 1,
+	.flags = ENG_RW,
 	.max_segs = 1,
 	.probe = aio_probe,
 	.flavour = aio_flavour,

@@ -91,16 +91,20 @@ static void copy_range_finish(struct io_req *rq, ssize_t n)
 	rq->priv = NULL;
 }
 
-static ssize_t copy_all(int in, loff_t *ioff, int out, loff_t *ooff, size_t len,
-			struct io_req *rq, const char *what)
+/* copy_file_range of rq->len bytes, to the peer (a read) or from it (a
+ * write), in as many calls as it takes. */
+static ssize_t copy_all(struct io_req *rq, struct peer *p)
 {
+	int rd = rq->dir == DIR_READ, in = rd ? rq->fd : p->fd, out = rd ? p->fd : rq->fd;
+	loff_t toff = rq->off, poff = 0, *ioff = rd ? &toff : &poff, *ooff = rd ? &poff : &toff;
 	size_t done = 0;
 	ssize_t n;
 
-	while (done < len) {
-		n = copy_file_range(in, ioff, out, ooff, len - done, 0);
+	while (done < rq->len) {
+		n = copy_file_range(in, ioff, out, ooff, rq->len - done, 0);
 		if (n < 0) {
-			errf(rq->err, "copy_file_range(%s, %zu bytes)", what, len - done);
+			errf(rq->err, "copy_file_range(%s, %zu bytes)", rd ? "target -> peer" :
+			     "peer -> target", rq->len - done);
 			return -1;
 		}
 		if (n == 0)
@@ -112,22 +116,14 @@ static ssize_t copy_all(int in, loff_t *ioff, int out, loff_t *ooff, size_t len,
 
 static ssize_t copy_range_run(struct io_req *rq)
 {
-	struct peer *p = rq->priv;
-	loff_t toff = rq->off, poff = 0;
-
-	if (rq->dir == DIR_READ)
-		return copy_all(rq->fd, &toff, p->fd, &poff, rq->len, rq, "target -> peer");
-	return copy_all(p->fd, &poff, rq->fd, &toff, rq->len, rq, "peer -> target");
+	return copy_all(rq, rq->priv);
 }
 
 const struct engine_ops engine_copy_range_out = {
 	.name = "copy-range-out",
 	.desc = "copy_file_range(file -> peer file), read the peer",
-	.min_segs = 1,
+	.flags = ENG_READS | ENG_KERNEL_PAGES | ENG_NEEDS_PEER,
 	.max_segs = 1,
-	.dirs = 1u << DIR_READ,
-	.kernel_pages = 1,
-	.needs_peer = 1,
 	.flavour = splice_read_flavour,
 	.prepare = copy_range_prepare,
 	.run = copy_range_run,
@@ -137,11 +133,8 @@ const struct engine_ops engine_copy_range_out = {
 const struct engine_ops engine_copy_range_in = {
 	.name = "copy-range-in",
 	.desc = "write a peer file, copy_file_range(peer -> file)",
-	.min_segs = 1,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES | ENG_NEEDS_PEER,
 	.max_segs = 1,
-	.dirs = 1u << DIR_WRITE,
-	.kernel_pages = 1,
-	.needs_peer = 1,
 	.flavour = splice_write_flavour,
 	.prepare = copy_range_prepare,
 	.run = copy_range_run,

@@ -25,17 +25,16 @@ static int memfd(struct io_req *rq)
 	return fd;
 }
 
-/* sendfile moves at most about 2 GiB and may stop short: loop. */
-static ssize_t send_all(int out, int in, off_t *off, size_t len, struct io_req *rq,
-			const char *what)
+/* rq->len bytes: sendfile moves at most about 2 GiB and may stop short. */
+static ssize_t send_all(int out, int in, off_t *off, struct io_req *rq, const char *what)
 {
 	size_t done = 0;
 	ssize_t n;
 
-	while (done < len) {
-		n = sendfile(out, in, off, len - done);
+	while (done < rq->len) {
+		n = sendfile(out, in, off, rq->len - done);
 		if (n < 0) {
-			errf(rq->err, "sendfile(%s, %zu bytes)", what, len - done);
+			errf(rq->err, "sendfile(%s, %zu bytes)", what, rq->len - done);
 			return -1;
 		}
 		if (n == 0)
@@ -53,7 +52,7 @@ static ssize_t sendfile_out_run(struct io_req *rq)
 
 	if (m < 0)
 		return -1;
-	n = send_all(m, rq->fd, &off, rq->len, rq, "O_DIRECT file -> memfd");
+	n = send_all(m, rq->fd, &off, rq, "O_DIRECT file -> memfd");
 	if (n > 0 && pread(m, rq->buf, n, 0) != n) {
 		errf(rq->err, "pread %zd bytes from the memfd", n);
 		rq->bed_error = 1;
@@ -78,7 +77,7 @@ static ssize_t sendfile_in_run(struct io_req *rq)
 		errf(rq->err, "lseek to %lld", (long long)rq->off);
 		rq->bed_error = 1;
 	} else {
-		n = send_all(rq->fd, m, &in, rq->len, rq, "memfd -> O_DIRECT file");
+		n = send_all(rq->fd, m, &in, rq, "memfd -> O_DIRECT file");
 	}
 	close(m);
 	return n;
@@ -158,7 +157,7 @@ static ssize_t sendfile_tcp_run(struct io_req *rq)
 		close(r.sock);
 		return -1;
 	}
-	n = send_all(snd, rq->fd, &off, rq->len, rq, "O_DIRECT file -> TCP socket");
+	n = send_all(snd, rq->fd, &off, rq, "O_DIRECT file -> TCP socket");
 	shutdown(snd, SHUT_WR);
 	pthread_join(th, NULL);
 	close(snd);
@@ -177,10 +176,8 @@ static ssize_t sendfile_tcp_run(struct io_req *rq)
 const struct engine_ops engine_sendfile_out = {
 	.name = "sendfile-out",
 	.desc = "sendfile(file -> memfd), read the memfd",
-	.min_segs = 1,
+	.flags = ENG_READS | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_READ,
-	.kernel_pages = 1,
 	.flavour = splice_read_flavour,
 	.run = sendfile_out_run,
 };
@@ -188,10 +185,8 @@ const struct engine_ops engine_sendfile_out = {
 const struct engine_ops engine_sendfile_in = {
 	.name = "sendfile-in",
 	.desc = "write a memfd, sendfile(memfd -> file)",
-	.min_segs = 1,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_WRITE,
-	.kernel_pages = 1,
 	.flavour = splice_write_flavour,
 	.run = sendfile_in_run,
 };
@@ -199,10 +194,8 @@ const struct engine_ops engine_sendfile_in = {
 const struct engine_ops engine_sendfile_tcp = {
 	.name = "sendfile-tcp",
 	.desc = "sendfile(file -> TCP socket on 127.0.0.1), recv",
-	.min_segs = 1,
+	.flags = ENG_READS | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_READ,
-	.kernel_pages = 1,
 	.flavour = splice_read_flavour,
 	.run = sendfile_tcp_run,
 };

@@ -76,10 +76,8 @@ static ssize_t splice_out_run(struct io_req *rq)
 const struct engine_ops engine_splice_in = {
 	.name = "splice-in",
 	.desc = "write into a pipe, splice(pipe -> file)",
-	.min_segs = 1,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_WRITE,
-	.kernel_pages = 1,
 	.flavour = splice_write_flavour,
 	.run = splice_in_run,
 };
@@ -87,10 +85,8 @@ const struct engine_ops engine_splice_in = {
 const struct engine_ops engine_splice_out = {
 	.name = "splice-out",
 	.desc = "splice(file -> pipe), read the pipe",
-	.min_segs = 1,
+	.flags = ENG_READS | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_READ,
-	.kernel_pages = 1,
 	.flavour = splice_read_flavour,
 	.run = splice_out_run,
 };

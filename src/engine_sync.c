@@ -25,7 +25,7 @@ static ssize_t sync_run(struct io_req *rq)
 const struct engine_ops engine_sync = {
 	.name = "sync",
 	.desc = "pread/pwrite",
-	.min_segs = 1,
+	.flags = ENG_RW,
 	.max_segs = 1,
 	.flavour = sync_flavour,
 	.run = sync_run,

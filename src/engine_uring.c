@@ -97,7 +97,7 @@ static ssize_t uring_run(struct io_req *rq)
 const struct engine_ops engine_uring = {
 	.name = "uring",
 	.desc = "io_uring READ/WRITE",
-	.min_segs = 1,
+	.flags = ENG_RW,
 	.max_segs = 1,
 	.probe = uring_probe,
 	.flavour = uring_flavour,

@@ -53,9 +53,8 @@ out_exit:
 const struct engine_ops engine_uring_fixed = {
 	.name = "uring-fixed",
 	.desc = "io_uring READ_FIXED/WRITE_FIXED, registered buffer",
-	.min_segs = 1,
+	.flags = ENG_RW | ENG_REGISTERS,
 	.max_segs = 1,
-	.registers = 1,
 	.probe = uring_probe,
 	.flavour = uring_fixed_flavour,
 	.run = uring_fixed_run,

@@ -34,7 +34,7 @@ static ssize_t vector_run(struct io_req *rq)
 const struct engine_ops engine_vector = {
 	.name = "vector",
 	.desc = "preadv/pwritev, 2-4 segments",
-	.min_segs = 2,
+	.flags = ENG_RW | ENG_VECTORED,
 	.max_segs = MAX_SEGS,
 	.flavour = vector_flavour,
 	.run = vector_run,

@@ -16,7 +16,7 @@ static ssize_t vector1_run(struct io_req *rq)
 const struct engine_ops engine_vector1 = {
 	.name = "vector1",
 	.desc = "preadv/pwritev, 1 segment",
-	.min_segs = 1,
+	.flags = ENG_RW,
 	.max_segs = 1,
 	.flavour = vector1_flavour,
 	.run = vector1_run,

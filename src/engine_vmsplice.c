@@ -93,10 +93,8 @@ static ssize_t vmsplice_mod_run(struct io_req *rq)
 const struct engine_ops engine_vmsplice_in = {
 	.name = "vmsplice-in",
 	.desc = "vmsplice(buffer -> pipe), splice(pipe -> file)",
-	.min_segs = 1,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_WRITE,
-	.kernel_pages = 1,
 	.flavour = splice_write_flavour,
 	.run = vmsplice_run,
 };
@@ -104,10 +102,8 @@ const struct engine_ops engine_vmsplice_in = {
 const struct engine_ops engine_vmsplice_gift = {
 	.name = "vmsplice-gift",
 	.desc = "vmsplice with SPLICE_F_GIFT, splice(pipe -> file)",
-	.min_segs = 1,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_WRITE,
-	.kernel_pages = 1,
 	.flavour = splice_write_flavour,
 	.run = vmsplice_gift_run,
 };
@@ -115,10 +111,8 @@ const struct engine_ops engine_vmsplice_gift = {
 const struct engine_ops engine_vmsplice_mod = {
 	.name = "vmsplice-mod",
 	.desc = "vmsplice, change the buffer, splice: the file gets the changed bytes",
-	.min_segs = 1,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
 	.max_segs = 1,
-	.dirs = 1u << DIR_WRITE,
-	.kernel_pages = 1,
 	.flavour = splice_write_flavour,
 	.run = vmsplice_mod_run,
 };

@@ -21,6 +21,9 @@ const char *flavour_name(enum flavour f);
 
 enum dir { DIR_READ, DIR_WRITE };
 
+/* State of a target, a buffer kind or a need, after its set-up ran. */
+enum setup_state { SETUP_NONE, SETUP_READY, SETUP_SKIP, SETUP_BROKEN };
+
 /* The outcomes of a case (LTP's TPASS/TFAIL/TCONF/TBROK), and a failure
  * the kernel is known to have upstream (TAP's TODO: not counted as one). */
 enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIP, OUT_BROKEN, OUT_XFAIL };

@@ -44,19 +44,13 @@ static int head_flags(int kf, uint64_t pfn, uint64_t *out)
 	return -1;
 }
 
-int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
-		uint64_t *flags, size_t n, char *err)
+int kpage_flags(const struct kpage_src *src, const void *addr, size_t len, uint64_t *flags,
+		char *err)
 {
 	uintptr_t first = (uintptr_t)addr / src->page_size;
+	size_t i, n = kpage_count(src, addr, len);
 	int pm, kf, ret = -1;
-	size_t i;
 
-	if (n < kpage_count(src, addr, len)) {
-		errno = EINVAL;
-		errf(err, "kpage_flags: %zu entries for %zu pages", n, kpage_count(src, addr, len));
-		return -1;
-	}
-	n = kpage_count(src, addr, len);
 	pm = open(src->pagemap, O_RDONLY | O_CLOEXEC);
 	if (pm < 0) {
 		errf(err, "open %s", src->pagemap);

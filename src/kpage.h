@@ -33,10 +33,10 @@ extern const struct kpage_src kpage_default;
  * KPAGE_FOLIO_BITS) are merged in, so a dirty THP reads as dirty on every
  * kernel; newer kernels report them on the tail already.
  *
- * The kpageflags word of every page in [addr, addr + len): n entries,
- * n = pages spanned. Needs root (PFNs are hidden otherwise). */
-int kpage_flags(const struct kpage_src *src, const void *addr, size_t len,
-		uint64_t *flags, size_t n, char *err);
+ * flags holds kpage_count(src, addr, len) entries. Needs root (PFNs are
+ * hidden otherwise). */
+int kpage_flags(const struct kpage_src *src, const void *addr, size_t len, uint64_t *flags,
+		char *err);
 size_t kpage_count(const struct kpage_src *src, const void *addr, size_t len);
 
 #endif

@@ -1,7 +1,9 @@
 /* iovbed: drive direct IO through every iov_iter flavour, check data,
  * dirtiness, pins and the kernel log. */
+#include "list.h"
+#include "registry.h"
 #include "report.h"
-#include "action.h"
+#include "runners.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -42,28 +44,41 @@ static size_t count_selected(const struct matrix *m)
 	return n;
 }
 
-static int list(const struct matrix *m, const struct profile *prof)
+/* What the user handed over is checked before anything runs: exit 2. */
+static int check_user_targets(struct bed *bed)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++) {
-		const struct tcase *c = &m->c[i];
+	for (i = 0; i < target_count; i++) {
+		const struct target_ops *t = target_table[i];
+		const struct user_args *u = &bed->opt->user;
+		struct target *tg;
 
-		if (!c->selected)
+		if (!t->user || (t->user == USER_DIR && !u->dir) ||
+		    (t->user == USER_DEVICE && !u->device) || (t->user == USER_NFS && !u->nfs))
 			continue;
-		if (c->impossible)
-			printf("%-48s not meaningful: %s\n", c->id, c->impossible);
-		else
-		{
-			const struct action_spec *sp = action_spec(c->action);
-			const char *tag = c->e->tag ? c->e->tag : sp ? sp->tag : NULL;
-
-			printf("%-48s %-10s %s%s%s%s\n", c->id, flavour_name(c->e->flavour(&prof->v)),
-			       sp ? sp->desc : c->e->desc, tag ? " [" : "", tag ? tag : "",
-			       tag ? "]" : "");
+		if (bed_target(bed, i, &tg) != SETUP_READY) {
+			fprintf(stderr, "iovbed: %s\n", tg->why);
+			return -1;
 		}
 	}
 	return 0;
+}
+
+static void run_all(struct bed *bed, const struct matrix *m, struct report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < m->n && !stop_signal && !bed->wedged; i++) {
+		struct result res;
+
+		if (!m->c[i].selected)
+			continue;
+		run_case(bed, &m->c[i], &res);
+		if (!res.interrupted)
+			report_case(rep, bed, &m->c[i], &res);
+		result_free(&res);
+	}
 }
 
 static int run(const struct matrix *m, const struct options *o)
@@ -72,8 +87,7 @@ static int run(const struct matrix *m, const struct options *o)
 	struct strbuf log = { 0 };
 	struct report rep;
 	struct bed bed;
-	size_t i, total = count_selected(m);
-	int code, ret = 99;
+	int ret = 2;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "iovbed: run needs root (it mounts filesystems, attaches loop "
@@ -83,47 +97,27 @@ static int run(const struct matrix *m, const struct options *o)
 	signals_install();
 	if (bed_open(&bed, o, &log, err) < 0) {
 		fprintf(stderr, "%siovbed: test bed set-up failed: %s\n", sb_str(&log), err);
-		bed_close(&bed);
-		sb_free(&log);
-		return 99;
-	}
-	fputs(sb_str(&log), stderr);
-	sb_free(&log);
-	/* What the user handed over is checked before anything runs. */
-	for (i = 0; i < target_count; i++) {
-		struct target *t = &bed.targets[i];
-
-		if (!t->ops->user_given || (t->ops == &target_dir && !o->dir) ||
-		    (t->ops == &target_dev && !o->device) ||
-		    (t->ops == &target_nfs_user && !o->nfs))
-			continue;
-		if (target_ensure(t, &bed) != SETUP_READY) {
-			fprintf(stderr, "iovbed: %s\n", t->why);
-			ret = 2;
-			goto out;
-		}
-	}
-	if (report_open(&rep, &bed, total, err) < 0) {
-		fprintf(stderr, "iovbed: %s\n", err);
-		ret = 2;
+		ret = 99;
 		goto out;
 	}
-	for (i = 0; i < m->n && !stop_signal && !bed.wedged; i++) {
-		struct result res;
-
-		if (!m->c[i].selected)
-			continue;
-		run_case(&bed, &m->c[i], &res);
-		if (!res.interrupted)
-			report_case(&rep, &bed, &m->c[i], &res);
-		result_free(&res);
+	fputs(sb_str(&log), stderr);
+	if (check_user_targets(&bed) < 0)
+		goto out;
+	if (report_open(&rep, &bed, count_selected(m), err) < 0) {
+		fprintf(stderr, "iovbed: %s\n", err);
+		goto out;
 	}
+	run_all(&bed, m, &rep);
 	bed_close(&bed);
 	report_close(&rep, &bed, stop_signal != 0);
-	code = report_exit_code(&rep);
-	return stop_signal ? 128 + stop_signal : code;
+	ret = stop_signal ? 128 + stop_signal : report_exit_code(&rep);
+	bed_free(&bed);
+	sb_free(&log);
+	return ret;
 out:
 	bed_close(&bed);
+	bed_free(&bed);
+	sb_free(&log);
 	return ret;
 }
 
@@ -138,6 +132,7 @@ static int vm(int argc, char **argv)
 
 	if (n <= 0 || !args) {
 		fprintf(stderr, "iovbed: vm: cannot find this binary\n");
+		free(args);
 		return 2;
 	}
 	self[n] = 0;
@@ -158,27 +153,47 @@ static int vm(int argc, char **argv)
 	return 2;
 }
 
+/* The cases the options select, or an exit status (usage: 2). */
+static int select_cases(struct matrix *m, const struct options *o)
+{
+	char err[ERRLEN];
+	const char *unmatched;
+
+	if (matrix_build(m, &o->user) < 0) {
+		fprintf(stderr, "iovbed: out of memory\n");
+		return 99;
+	}
+	unmatched = matrix_unmatched_filter(m, o->filters, o->nfilters);
+	if (unmatched) {
+		snprintf(err, sizeof(err), "--filter '%s' matches no case (iovbed list --all "
+			 "shows them all)", unmatched);
+		return usage_error(err);
+	}
+	matrix_select(m, o->sel, o->filters, o->nfilters);
+	keep_sizes(m, o);
+	if (!count_selected(m))
+		return usage_error("the filters select no case that can run (try --full, or "
+				   "list --all)");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int given[TARGET_MAX] = { 0 };
 	char err[ERRLEN];
 	struct options o;
 	struct profile prof;
-	struct matrix m;
-	const char *unmatched;
-	size_t i;
+	struct matrix m = { 0 };
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "vm"))
 		return vm(argc, argv);
 	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0)
 		return usage_error(err);
-	if (o.cmd == CMD_HELP) {
-		options_usage(stdout);
-		return 0;
-	}
-	if (o.cmd == CMD_VERSION) {
-		printf("iovbed %s\n", PACKAGE_VERSION);
+	if (o.cmd == CMD_HELP || o.cmd == CMD_VERSION) {
+		if (o.cmd == CMD_HELP)
+			options_usage(stdout);
+		else
+			printf("iovbed %s\n", PACKAGE_VERSION);
 		return 0;
 	}
 	if (profile_init(&prof, o.profile) < 0) {
@@ -186,32 +201,9 @@ int main(int argc, char **argv)
 			 o.profile ? o.profile : "");
 		return usage_error(err);
 	}
-	for (i = 0; i < target_count; i++)
-		given[i] = (target_table[i] == &target_dir && o.dir) ||
-			   (target_table[i] == &target_dev && o.device) ||
-			   (target_table[i] == &target_nfs_user && o.nfs);
-	if (matrix_build(&m, given) < 0) {
-		fprintf(stderr, "iovbed: out of memory\n");
-		return 99;
-	}
-	unmatched = matrix_unmatched_filter(&m, o.filters, o.nfilters);
-	if (unmatched) {
-		snprintf(err, sizeof(err), "--filter '%s' matches no case (iovbed list --all "
-			 "shows them all)", unmatched);
-		matrix_free(&m);
-		return usage_error(err);
-	}
-	matrix_select(&m, o.sel, o.filters, o.nfilters);
-	keep_sizes(&m, &o);
-	if (!count_selected(&m)) {
-		matrix_free(&m);
-		return usage_error("the filters select no case that can run (try --full, or "
-				   "list --all)");
-	}
-	if (o.cmd == CMD_LIST)
-		ret = list(&m, &prof);
-	else
-		ret = run(&m, &o);
+	ret = select_cases(&m, &o);
+	if (ret == 0)
+		ret = o.cmd == CMD_LIST ? list_cases(&m, &prof, o.list_json) : run(&m, &o);
 	matrix_free(&m);
 	return ret;
 }

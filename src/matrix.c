@@ -1,6 +1,6 @@
 /* The case matrix: every point, why some cannot run, what runs by default. */
 #include "matrix.h"
-#include "action.h"
+#include "registry.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -22,6 +22,8 @@ const struct variant variant_table[] = {
 };
 const size_t variant_count = sizeof(variant_table) / sizeof(variant_table[0]);
 
+#define ACTION_VARIANT 3	/* 64k+512: the first page also holds guard bytes */
+
 void variant_name(const struct variant *v, char *out, size_t len)
 {
 	char s[32], o[32];
@@ -39,254 +41,269 @@ const char *dir_name(enum dir d)
 static const char *impossible(const struct target_ops *t, const struct engine_ops *e,
 			      const struct variant *v, enum dir d)
 {
-	if (v->size % t->align || v->bufoff % t->align) {
-		if (t == &target_btrfs)
-			return "btrfs does direct IO only aligned to its 4096-byte sector "
-			       "size; unaligned IO silently goes through the page cache";
-		return "IO not aligned to the target's direct IO alignment";
-	}
-	if (e->dirs && !(e->dirs & (1u << d)))
+	if (v->size % t->align || v->bufoff % t->align)
+		return t->align_why ? t->align_why : "IO not aligned to the target's direct IO "
+		       "alignment";
+	if (!engine_does(e, d))
 		return d == DIR_READ ? "this engine only writes" : "this engine only reads";
-	if (e->needs_peer && (t->path == PATH_BLOCK || t->path == PATH_FUSE))
-		return "copy_file_range needs a peer file on the target's filesystem: a block "
-		       "device has none, the FUSE daemon serves fixed files";
-	if (e->min_segs > 1 && v->size < e->min_segs * (size_t)t->align)
+	if ((e->flags & ENG_NEEDS_PEER) && t->no_peer)
+		return t->no_peer;
+	if ((e->flags & ENG_VECTORED) && v->size < 2 * (size_t)t->align)
 		return "too small to split into 2 segments of the direct IO alignment";
 	return NULL;
 }
 
-static const char *action_name(enum action a)
+/* Is this target in the matrix: a built-in one, or one the user gave? */
+static int target_given(const struct target_ops *t, const struct user_args *given)
 {
-	const struct action_spec *sp = action_spec(a);
-
-	return sp ? sp->name : "";
-}
-
-/* One point of the matrix, its id and whether it can be meaningful. */
-static void case_fill(struct tcase *c, size_t ti, size_t ei, size_t bi, enum dir d, size_t vi,
-		      enum action a)
-{
-	char vname[64];
-
-	c->t = target_table[ti];
-	c->e = engine_table[ei];
-	c->b = buffer_table[bi];
-	c->dir = d;
-	c->v = variant_table[vi];
-	c->ti = ti;
-	c->ei = ei;
-	c->bi = bi;
-	c->vi = vi;
-	c->action = a;
-	c->impossible = impossible(c->t, c->e, &c->v, d);
-	variant_name(&c->v, vname, sizeof(vname));
-	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s", c->t->name, c->e->name, c->b->name,
-		 dir_name(d), vname, a ? "/" : "", action_name(a));
-}
-
-/* In-flight cases: every action of the table against every target that
- * can hold a request, on the buffers and directions the action applies
- * to, at one variant. The default runs every engine for actions that say
- * so, else one engine per combination, rotated; --full runs them all. */
-#define ACTION_VARIANT 3	/* 64k+512: the first page also holds guard bytes */
-static size_t add_action_cases(struct matrix *m, size_t n, const int *target_given)
-{
-	size_t ti, ei, bi, k;
-	int d;
-
-	for (ti = 0; ti < target_count; ti++) {
-		const struct target_ops *t = target_table[ti];
-
-		if (!t->hold || (t->user_given && !(target_given && target_given[ti])))
-			continue;
-		for (k = 0; k < action_count; k++) {
-			const struct action_spec *sp = &action_table[k];
-
-			if (sp->cuts && !t->cut)
-				continue;
-			for (bi = 0; bi < buffer_count; bi++) {
-				if (!(sp->backings & (1u << buffer_table[bi]->backing)))
-					continue;
-				for (d = 0; d < 2; d++) {
-					size_t first = n, possible = 0, pick;
-
-					if (!(sp->dirs & (1u << d)))
-						continue;
-					for (ei = 0; ei < engine_count; ei++) {
-						struct tcase *c;
-
-						if (engine_table[ei]->kernel)
-							continue;
-						c = &m->c[n++];
-						case_fill(c, ti, ei, bi, d, ACTION_VARIANT, sp->a);
-						c->selftest = sp->selftest;
-						if (!c->impossible && c->e->kernel_pages)
-							c->impossible = "the user buffer is not in "
-									"the held IO (kernel pages)";
-						if (!c->impossible && c->e->registers &&
-						    c->b->longterm_refused)
-							c->impossible = "the kernel refuses to register "
-									"these pages: no IO to hold";
-						possible += !c->impossible;
-					}
-					if (sp->selftest || !possible)
-						continue;
-					pick = (ti + k + bi * 3 + d) % possible;
-					for (ei = first; ei < n; ei++) {
-						struct tcase *c = &m->c[ei];
-
-						if (c->impossible)
-							continue;
-						c->in_default = sp->every_engine || pick == 0;
-						if (pick-- == 0 && !sp->every_engine)
-							break;
-					}
-				}
-			}
-		}
+	switch (t->user) {
+	case USER_NONE:
+		return 1;
+	case USER_DIR:
+		return given && given->dir;
+	case USER_DEVICE:
+		return given && given->device;
+	case USER_NFS:
+		return given && given->nfs;
 	}
-	return n;
-}
-
-/* Does the target's kernel_io do this kernel engine's IO? */
-int target_serves(const struct target_ops *t, const struct engine_ops *e)
-{
-	const char *const *k;
-
-	if (!t->kernel_io)
-		return 0;
-	if (!t->kernel_engines)
-		return !strcmp(e->name, "exec") || !strcmp(e->name, "acct");
-	for (k = t->kernel_engines; *k; k++)
-		if (!strcmp(*k, e->name))
-			return 1;
 	return 0;
 }
 
-/* The kernel's own IO (KVEC) into a file of each target that serves it:
- * one case per target and kernel engine, "fuse/exec/kvec/read". */
-static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_given)
+/* Where the cases being added go: a target, a buffer, a direction, and
+ * an in-flight action or none. */
+struct point {
+	size_t ti;
+	const struct buffer_ops *b;
+	enum dir d;
+	const struct action_ops *a;
+};
+
+/* One user-IO case at p through engine ei, its id and whether it can be
+ * meaningful. */
+static void io_case(struct tcase *c, const struct point *p, size_t ei, const struct variant *v)
 {
-	size_t ti, ei;
+	char vname[64];
 
-	for (ti = 0; ti < target_count; ti++) {
-		const struct target_ops *t = target_table[ti];
-
-		if (t->user_given && !(target_given && target_given[ti]))
-			continue;
-		for (ei = 0; ei < engine_count; ei++) {
-			const struct engine_ops *e = engine_table[ei];
-			struct tcase *c;
-
-			/* finit_module takes any file with direct IO; exec and acct
-			 * need the target's own files */
-			if (!e->kernel || e->scenario || (e->kernel_run ? t->path != PATH_IOMAP &&
-					   t->path != PATH_FUSE && t->path != PATH_UNKNOWN :
-					   !target_serves(t, e)))
-				continue;
-			c = &m->c[n++];
-			case_fill(c, ti, ei, 0, e->kernel_dir, 0, ACT_NONE);
-			snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s", t->name, e->name,
-				 e->kernel_buf ? e->kernel_buf : "kvec", dir_name(c->dir));
-			c->impossible = NULL;
-			c->selftest = e->kernel_selftest;
-			c->in_default = !c->selftest;
-		}
-	}
-	return n;
+	memset(c, 0, sizeof(*c));
+	c->kind = CASE_IO;
+	c->t = target_table[p->ti];
+	c->e = engine_table[ei];
+	c->b = p->b;
+	c->a = p->a;
+	c->dir = p->d;
+	c->v = *v;
+	c->ti = p->ti;
+	c->ei = ei;
+	c->ri = -1;
+	c->impossible = impossible(c->t, c->e, v, p->d);
+	c->selftest = p->a && (p->a->flags & ACT_SELFTEST);
+	variant_name(v, vname, sizeof(vname));
+	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s", c->t->name, c->e->name, p->b->name,
+		 dir_name(p->d), vname, p->a ? "/" : "", p->a ? p->a->name : "");
 }
 
-/* The regression cases: every variant of every scenario engine, on each
- * buffer it takes, on the pseudo-target: "regress/cow-vmsplice/thp/mprotect",
- * "regress/dirty-pipe/read-only-file". Self-test variants run only when
- * named exactly. */
-static size_t add_regress_cases(struct matrix *m, size_t n)
+/* The default takes one of n possible choices of a combination: keyed by
+ * a hash of the combination's own id, so adding a row anywhere leaves the
+ * choices of every other combination as they were. */
+static size_t pick_of(const char *key, size_t n)
 {
-	size_t ti, ei, bi, vi;
-
-	for (ti = 0; ti < target_count; ti++) {
-		if (!target_table[ti]->no_file)
-			continue;
-		for (ei = 0; ei < engine_count; ei++) {
-			const struct engine_ops *e = engine_table[ei];
-
-			if (!e->scenario)
-				continue;
-			for (bi = 0; bi < buffer_count; bi++) {
-				if (e->backings ? !(e->backings & (1u << buffer_table[bi]->backing)) : bi)
-					continue;
-				for (vi = 0; e->variants[vi]; vi++) {
-					struct tcase *c = &m->c[n++];
-
-					case_fill(c, ti, ei, bi, DIR_READ, 0, ACT_NONE);
-					c->vi = vi;
-					c->v.size = c->v.bufoff = 0;
-					c->impossible = NULL;
-					c->selftest = (int)vi >= e->selftest_from;
-					c->in_default = !c->selftest;
-					if (e->backings)
-						snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s",
-							 target_table[ti]->name, e->name, c->b->name,
-							 e->variants[vi]);
-					else
-						snprintf(c->id, sizeof(c->id), "%s/%s/%s",
-							 target_table[ti]->name, e->name, e->variants[vi]);
-				}
-			}
-		}
-	}
-	return n;
+	return (size_t)(mix64(hash_str(key)) % n);
 }
 
-int matrix_build(struct matrix *m, const int *target_given)
+/* Mark the pick-th possible case of c[0..n) as in the default. */
+static void mark_pick(struct tcase *c, size_t n, const char *key)
 {
-	size_t ti, ei, bi, vi, n = 0, cap;
+	size_t i, possible = 0, pick;
+
+	for (i = 0; i < n; i++)
+		possible += !c[i].impossible;
+	if (!possible)
+		return;
+	pick = pick_of(key, possible);
+	for (i = 0; i < n; i++)
+		if (!c[i].impossible && pick-- == 0) {
+			c[i].in_default = 1;
+			return;
+		}
+}
+
+/* target x engine x buffer x direction: every variant, one by default. */
+static size_t add_io_cases(struct matrix *m, size_t n, size_t ti)
+{
+	const struct target_ops *t = target_table[ti];
+	size_t ei, bi, vi;
+	char key[128];
 	int d;
 
-	cap = target_count * engine_count * (buffer_count * 2 * (variant_count + action_count) + 1) +
-	      engine_count * buffer_count * 8;
-	m->c = calloc(cap, sizeof(*m->c));
+	for (ei = 0; ei < engine_count; ei++)
+		for (bi = 0; bi < buffer_count; bi++)
+			for (d = 0; d < 2; d++) {
+				struct point p = { ti, buffer_table[bi], d, NULL };
+				size_t first = n;
+
+				for (vi = 0; vi < variant_count; vi++)
+					io_case(&m->c[n++], &p, ei, &variant_table[vi]);
+				snprintf(key, sizeof(key), "%s/%s/%s/%s", t->name,
+					 engine_table[ei]->name, buffer_table[bi]->name, dir_name(d));
+				mark_pick(&m->c[first], n - first, key);
+			}
+	return n;
+}
+
+/* Why an engine cannot be held for an action, or NULL. */
+static const char *not_holdable(const struct tcase *c)
+{
+	if (c->impossible)
+		return c->impossible;
+	if (c->e->flags & ENG_KERNEL_PAGES)
+		return "the user buffer is not in the held IO (kernel pages)";
+	if ((c->e->flags & ENG_REGISTERS) && c->b->longterm_refused)
+		return "the kernel refuses to register these pages: no IO to hold";
+	return NULL;
+}
+
+/* One action on one target, buffer and direction: every engine; by
+ * default every engine or one, as the action says. */
+static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p)
+{
+	size_t ei, first = n;
+	char key[128];
+
+	for (ei = 0; ei < engine_count; ei++) {
+		struct tcase *c = &m->c[n++];
+
+		io_case(c, p, ei, &variant_table[ACTION_VARIANT]);
+		c->impossible = not_holdable(c);
+		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE);
+	}
+	if (!(p->a->flags & (ACT_EVERY_ENGINE | ACT_SELFTEST))) {
+		snprintf(key, sizeof(key), "%s/%s/%s/%s", target_table[p->ti]->name, p->b->name,
+			 dir_name(p->d), p->a->name);
+		mark_pick(&m->c[first], n - first, key);
+	}
+	return n;
+}
+
+/* In-flight cases: every action against every target that can hold a
+ * request, on the buffers and directions the action applies to. */
+static size_t add_action_cases(struct matrix *m, size_t n, size_t ti)
+{
+	const struct target_ops *t = target_table[ti];
+	size_t k, bi;
+	int d;
+
+	if (!t->hold)
+		return n;
+	for (k = 0; k < action_count; k++) {
+		const struct action_ops *a = action_table[k];
+
+		if ((a->flags & ACT_CUTS) && !t->cut)
+			continue;
+		for (bi = 0; bi < buffer_count; bi++)
+			for (d = 0; d < 2; d++) {
+				struct point p = { ti, buffer_table[bi], d, a };
+
+				if ((a->backings & (1u << p.b->backing)) && (a->dirs & (1u << d)))
+					n = add_action_engines(m, n, &p);
+			}
+	}
+	return n;
+}
+
+/* The kernel's own IO into a file of each target that lists it:
+ * "fuse/exec/kvec/read". */
+static size_t add_kernel_cases(struct matrix *m, size_t n, size_t ti)
+{
+	const struct kernel_io *const *k;
+
+	for (k = target_table[ti]->kernel_io; k && *k; k++) {
+		struct tcase *c = &m->c[n++];
+
+		memset(c, 0, sizeof(*c));
+		c->kind = CASE_KERNEL;
+		c->t = target_table[ti];
+		c->k = *k;
+		c->dir = (*k)->dir;
+		c->ti = ti;
+		c->ei = c->ri = -1;
+		c->selftest = (*k)->selftest;
+		c->in_default = !c->selftest;
+		snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s", c->t->name, (*k)->name, (*k)->buf,
+			 dir_name(c->dir));
+	}
+	return n;
+}
+
+static void regress_case(struct tcase *c, size_t ri, const struct buffer_ops *b,
+			 const struct regress_variant *rv)
+{
+	const struct regression *r = regression_table[ri];
+
+	memset(c, 0, sizeof(*c));
+	c->kind = CASE_REGRESS;
+	c->r = r;
+	c->b = b;
+	c->rv = rv;
+	c->ri = ri;
+	c->ti = c->ei = -1;
+	c->selftest = rv->selftest;
+	c->in_default = !c->selftest;
+	if (b)
+		snprintf(c->id, sizeof(c->id), "regress/%s/%s/%s", r->name, b->name, rv->name);
+	else
+		snprintf(c->id, sizeof(c->id), "regress/%s/%s", r->name, rv->name);
+}
+
+/* Every variant of every regression, on each buffer it takes:
+ * "regress/cow-vmsplice/thp/mprotect", "regress/dirty-pipe/read-only-file". */
+static size_t add_regress_cases(struct matrix *m, size_t n)
+{
+	size_t ri, bi;
+	const struct regress_variant *rv;
+
+	for (ri = 0; ri < regression_count; ri++) {
+		const struct regression *r = regression_table[ri];
+
+		for (bi = 0; bi < (r->backings ? buffer_count : 1); bi++) {
+			const struct buffer_ops *b = r->backings ? buffer_table[bi] : NULL;
+
+			if (b && !(r->backings & (1u << b->backing)))
+				continue;
+			for (rv = r->variants; rv->name; rv++)
+				regress_case(&m->c[n++], ri, b, rv);
+		}
+	}
+	return n;
+}
+
+static size_t matrix_capacity(void)
+{
+	size_t per_target = engine_count * buffer_count * 2 * (variant_count + action_count) + 16;
+	size_t regress = 0, ri;
+
+	for (ri = 0; ri < regression_count; ri++)
+		regress += buffer_count * 16;
+	return target_count * per_target + regress;
+}
+
+int matrix_build(struct matrix *m, const struct user_args *given)
+{
+	size_t ti, n = 0;
+
+	m->c = calloc(matrix_capacity(), sizeof(*m->c));
 	m->n = 0;
 	if (!m->c)
 		return -1;
-	for (ti = 0; ti < target_count; ti++) {
-		const struct target_ops *t = target_table[ti];
-
-		if (t->no_file || (t->user_given && !(target_given && target_given[ti])))
-			continue;
-		for (ei = 0; ei < engine_count; ei++)
-			for (bi = 0; bi < buffer_count && !engine_table[ei]->kernel; bi++)
-				for (d = 0; d < 2; d++) {
-					size_t first = n, possible = 0, pick, k;
-
-					for (vi = 0; vi < variant_count; vi++) {
-						struct tcase *c = &m->c[n++];
-
-						case_fill(c, ti, ei, bi, d, vi, ACT_NONE);
-						if (!c->impossible)
-							possible++;
-					}
-					/* Default: one meaningful variant per combination,
-					 * rotated so every target and engine meets them all. */
-					if (!possible)
-						continue;
-					/* an engine of one direction rotates by buffer alone */
-					pick = (ti + ei * 3 + (engine_table[ei]->dirs ? bi : bi * 2 + d)) %
-						possible;
-					for (k = first; k < n; k++) {
-						if (m->c[k].impossible)
-							continue;
-						if (pick-- == 0) {
-							m->c[k].in_default = 1;
-							break;
-						}
-					}
-				}
-	}
-	n = add_action_cases(m, n, target_given);
-	n = add_kernel_cases(m, n, target_given);
-	n = add_regress_cases(m, n);
-	m->n = n;
+	for (ti = 0; ti < target_count; ti++)
+		if (target_given(target_table[ti], given))
+			n = add_io_cases(m, n, ti);
+	for (ti = 0; ti < target_count; ti++)
+		if (target_given(target_table[ti], given))
+			n = add_action_cases(m, n, ti);
+	for (ti = 0; ti < target_count; ti++)
+		if (target_given(target_table[ti], given))
+			n = add_kernel_cases(m, n, ti);
+	m->n = add_regress_cases(m, n);
 	return 0;
 }
 
@@ -332,9 +349,9 @@ size_t matrix_select(struct matrix *m, enum selection sel, const char *const *fi
 		case SEL_DEFAULT:
 			/* A filter naming a whole id selects it even off the default. */
 			in = !c->impossible && (c->in_default || names(c->id, filters, nfilters));
-			/* a self-test (meant to fail) only when named exactly */
 			break;
 		case SEL_FULL:
+			/* a self-test (meant to fail) only when named exactly */
 			in = !c->impossible && (!c->selftest || names(c->id, filters, nfilters));
 			break;
 		default:

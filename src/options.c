@@ -9,7 +9,7 @@
 
 void options_usage(FILE *f)
 {
-	fputs("usage: iovbed list [--all] [--full] [--filter GLOB]... [--size SIZE]...\n"
+	fputs("usage: iovbed list [--all] [--full] [--filter GLOB]... [--size SIZE]... [--json]\n"
 	      "       iovbed run  [--filter GLOB]... [--size SIZE]... [--full] [--seed N]\n"
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
@@ -73,44 +73,46 @@ static int add_size(struct options *o, const char *arg, char *err, size_t errlen
 	return 0;
 }
 
-int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
-{
-	static const struct option longopts[] = {
-		{ "filter", required_argument, NULL, 'f' },
-		{ "size", required_argument, NULL, 'S' },
-		{ "full", no_argument, NULL, 'F' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "device", required_argument, NULL, 'D' },
-		{ "destroy", no_argument, NULL, 'X' },
-		{ "nfs", required_argument, NULL, 'N' },
-		{ "nfs-url", required_argument, NULL, 'U' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "scratch", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "race-seconds", required_argument, NULL, 'R' },
-		{ "table", no_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
-	const char *cmd;
-	unsigned long tv;
-	char *end;
-	int c;
+static struct option longopts[] = {
+	{ "filter", required_argument, NULL, 'f' },
+	{ "size", required_argument, NULL, 'S' },
+	{ "full", no_argument, NULL, 'F' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "json", required_argument, NULL, 'j' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "device", required_argument, NULL, 'D' },
+	{ "destroy", no_argument, NULL, 'X' },
+	{ "nfs", required_argument, NULL, 'N' },
+	{ "nfs-url", required_argument, NULL, 'U' },
+	{ "profile", required_argument, NULL, 'p' },
+	{ "scratch", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "race-seconds", required_argument, NULL, 'R' },
+	{ "table", no_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
 
-	memset(o, 0, sizeof(*o));
-	o->timeout = OPT_TIMEOUT_DEFAULT;
-	o->race_seconds = OPT_RACE_DEFAULT;
-	*err = 0;
-	if (argc < 2) {
-		snprintf(err, errlen, "no command given");
-		return -1;
-	}
-	cmd = argv[1];
+/* One parse: where its options and its error go. */
+struct parse {
+	struct options *o;
+	char *err;
+	size_t errlen;
+};
+
+static int bad(struct parse *p, const char *what, const char *arg)
+{
+	snprintf(p->err, p->errlen, what, arg);
+	return -1;
+}
+
+static int parse_command(struct parse *p, const char *cmd)
+{
+	struct options *o = p->o;
+
 	if (!strcmp(cmd, "list"))
 		o->cmd = CMD_LIST;
 	else if (!strcmp(cmd, "run"))
@@ -119,96 +121,122 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		o->cmd = CMD_HELP;
 	else if (!strcmp(cmd, "--version"))
 		o->cmd = CMD_VERSION;
-	else {
-		snprintf(err, errlen, "unknown command '%s'", cmd);
-		return -1;
+	else
+		return bad(p, "unknown command '%s'", cmd);
+	return 0;
+}
+
+/* --seed, --timeout, --race-seconds */
+static int parse_number(struct parse *p, int c, const char *arg)
+{
+	struct options *o = p->o;
+	unsigned long tv;
+	char *end;
+
+	errno = 0;
+	if (c == 's') {
+		o->seed = strtoull(arg, &end, 0);
+		if (errno || end == arg || *end || *arg == '-')
+			return bad(p, "--seed '%s': not an unsigned number", arg);
+		o->seed_given = 1;
+	} else if (c == 'T') {
+		tv = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || tv == 0 || tv > 86400)
+			return bad(p, "--timeout '%s': not a number of seconds (1 to 86400)", arg);
+		o->timeout = tv;
+	} else {
+		o->race_seconds = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->race_seconds >= 0.1) ||
+		    o->race_seconds > 86400)
+			return bad(p, "--race-seconds '%s': not a number of seconds (0.1 to 86400)",
+				   arg);
 	}
+	return 0;
+}
+
+/* An option that names a path or a word. */
+static void parse_word(struct options *o, int c, char *arg)
+{
+	switch (c) {
+	case 'j':
+		if (o->cmd == CMD_LIST)
+			o->list_json = 1;
+		else
+			o->json = arg;
+		break;
+	case 'd': o->user.dir = arg; break;
+	case 'D': o->user.device = arg; break;
+	case 'N': o->user.nfs = arg; break;
+	case 'U': o->user.nfs_url = arg; break;
+	case 'p': o->profile = arg; break;
+	case 'c': o->scratch = arg; break;
+	}
+}
+
+/* One option from getopt: 0, 1 (help or version: stop), -1 (err). */
+static int parse_one(struct parse *p, int c, char *arg, const char *text)
+{
+	struct options *o = p->o;
+
+	switch (c) {
+	case 'f': return add_filters(o, arg, p->err, p->errlen);
+	case 'S': return add_size(o, arg, p->err, p->errlen);
+	case 's': case 'T': case 'R': return parse_number(p, c, arg);
+	case 'F': o->sel = SEL_FULL; return 0;
+	case 'a':
+		if (o->cmd != CMD_LIST)
+			return bad(p, "%s goes with list", "--all");
+		o->sel = SEL_ALL;
+		return 0;
+	case 'X': o->user.destroy = 1; return 0;
+	case 't': o->table = 1; return 0;
+	case 'v': o->verbose = 1; return 0;
+	case 'h': o->cmd = CMD_HELP; return 1;
+	case 'V': o->cmd = CMD_VERSION; return 1;
+	case ':': return bad(p, "option '%s' needs a value", text);
+	case '?': return bad(p, "unknown option '%s'", text);
+	}
+	parse_word(o, c, arg);
+	return 0;
+}
+
+static int parse_combinations(struct parse *p)
+{
+	if (!p->o->user.nfs != !p->o->user.nfs_url)
+		return bad(p, "%s and --nfs-url go together", "--nfs");
+	if (p->o->user.destroy && !p->o->user.device)
+		return bad(p, "%s goes with --device", "--destroy");
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	struct parse p = { o, err, errlen };
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout = OPT_TIMEOUT_DEFAULT;
+	o->race_seconds = OPT_RACE_DEFAULT;
+	*err = 0;
+	if (argc < 2)
+		return bad(&p, "%s", "no command given");
+	if (parse_command(&p, argv[1]) < 0)
+		return -1;
 	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
 		return 0;
 	optind = 2;
 	opterr = 0;
+	for (c = 0; longopts[c].name; c++)	/* list --json prints JSON: it takes no file */
+		if (!strcmp(longopts[c].name, "json"))
+			longopts[c].has_arg = o->cmd == CMD_LIST ? no_argument : required_argument;
 	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (add_filters(o, optarg, err, errlen) < 0)
-				return -1;
-			break;
-		case 'S':
-			if (add_size(o, optarg, err, errlen) < 0)
-				return -1;
-			break;
-		case 'F':
-			o->sel = SEL_FULL;
-			break;
-		case 'a':
-			if (o->cmd != CMD_LIST) {
-				snprintf(err, errlen, "--all goes with list");
-				return -1;
-			}
-			o->sel = SEL_ALL;
-			break;
-		case 's':
-			errno = 0;
-			o->seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || *optarg == '-') {
-				snprintf(err, errlen, "--seed '%s': not an unsigned number", optarg);
-				return -1;
-			}
-			o->seed_given = 1;
-			break;
-		case 'T':
-			errno = 0;
-			tv = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || *optarg == '-' || tv == 0 || tv > 86400) {
-				snprintf(err, errlen, "--timeout '%s': not a number of seconds "
-					 "(1 to 86400)", optarg);
-				return -1;
-			}
-			o->timeout = tv;
-			break;
-		case 'R':
-			errno = 0;
-			o->race_seconds = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->race_seconds >= 0.1) ||
-			    o->race_seconds > 86400) {
-				snprintf(err, errlen, "--race-seconds '%s': not a number of seconds "
-					 "(0.1 to 86400)", optarg);
-				return -1;
-			}
-			break;
-		case 'j': o->json = optarg; break;
-		case 'd': o->dir = optarg; break;
-		case 'D': o->device = optarg; break;
-		case 'X': o->destroy = 1; break;
-		case 'N': o->nfs = optarg; break;
-		case 'U': o->nfs_url = optarg; break;
-		case 'p': o->profile = optarg; break;
-		case 'c': o->scratch = optarg; break;
-		case 't': o->table = 1; break;
-		case 'v': o->verbose = 1; break;
-		case 'h': o->cmd = CMD_HELP; return 0;
-		case 'V': o->cmd = CMD_VERSION; return 0;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return -1;
-		default:
-			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
-			return -1;
-		}
+		r = parse_one(&p, c, optarg, argv[optind - 1]);
+		if (r)
+			return r < 0 ? -1 : 0;
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
-	if (!o->nfs != !o->nfs_url) {
-		snprintf(err, errlen, "--nfs and --nfs-url go together");
-		return -1;
-	}
-	if (o->destroy && !o->device) {
-		snprintf(err, errlen, "--destroy goes with --device");
-		return -1;
-	}
-	return 0;
+	if (optind < argc)
+		return bad(&p, "unexpected argument '%s'", argv[optind]);
+	return parse_combinations(&p);
 }
 
 /* 'value' for a shell: single quotes, each ' as '\'' */
@@ -232,15 +260,15 @@ void options_shaping(const struct options *o, struct strbuf *out)
 		sb_addf(out, " --full");
 	for (i = 0; i < o->nsizes; i++)
 		sb_addf(out, " --size %zu", o->sizes[i]);
-	if (o->dir)
-		shell_word(out, "--dir", o->dir);
-	if (o->device)
-		shell_word(out, "--device", o->device);
-	if (o->destroy)
+	if (o->user.dir)
+		shell_word(out, "--dir", o->user.dir);
+	if (o->user.device)
+		shell_word(out, "--device", o->user.device);
+	if (o->user.destroy)
 		sb_addf(out, " --destroy");
-	if (o->nfs) {
-		shell_word(out, "--nfs", o->nfs);
-		shell_word(out, "--nfs-url", o->nfs_url);
+	if (o->user.nfs) {
+		shell_word(out, "--nfs", o->user.nfs);
+		shell_word(out, "--nfs-url", o->user.nfs_url);
 	}
 	if (o->profile)
 		shell_word(out, "--profile", o->profile);

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "env.h"
 
 enum command { CMD_NONE, CMD_LIST, CMD_RUN, CMD_HELP, CMD_VERSION };
 
@@ -26,16 +27,13 @@ struct options {
 	size_t sizes[MAX_FILTERS];	/* --size: only these IO sizes */
 	int nsizes;
 	const char *json;
-	const char *dir;	/* --dir: a directory the user hands over */
-	const char *nfs;	/* --nfs: a directory on an NFS mount the user hands over */
-	const char *nfs_url;	/* --nfs-url: the libnfs URL of that mount's export */
-	const char *device;	/* --device: a block device the user hands over */
-	int destroy;		/* --destroy: the device may hold a filesystem */
+	struct user_args user;	/* --dir, --device, --destroy, --nfs, --nfs-url */
 	const char *profile;	/* --profile VERSION: expectations of another kernel */
 	const char *scratch;	/* --scratch DIR: where the run keeps its files */
 	unsigned timeout;	/* --timeout: seconds a case's IO may take */
 	double race_seconds;	/* --race-seconds: how long a race case runs */
 	int table;		/* --table: the full target x engine table at the end */
+	int list_json;		/* list --json: every case as JSON on stdout */
 	int verbose;
 };
 

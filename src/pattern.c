@@ -69,13 +69,14 @@ int pattern_origin(uint64_t seed, uint64_t word, uint64_t *origin)
 	return 1;
 }
 
+/* m->pos is the first bad byte: describe it. */
 static void describe(const unsigned char *p, size_t len, uint64_t seed, off_t file_off,
-		     size_t pos, struct mismatch *m)
+		     struct mismatch *m)
 {
+	size_t pos = m->pos;
 	uint64_t off = file_off + pos, aligned = off & ~7ULL;
 	size_t back = off - aligned, i;
 
-	m->pos = pos;
 	m->file_off = off;
 	m->shown = 0;
 	for (i = pos; i < len && m->shown < sizeof(m->found); i++, m->shown++) {
@@ -125,7 +126,8 @@ int pattern_check(const void *buf, size_t len, uint64_t seed, off_t file_off,
 		return 0;
 	if (m) {
 		memset(m, 0, sizeof(*m));
-		describe(p, len, seed, file_off, first, m);
+		m->pos = first;
+		describe(p, len, seed, file_off, m);
 		m->bad_bytes = bad;
 	}
 	return 1;
@@ -146,8 +148,7 @@ void guard_fill(void *buf, size_t len, uint64_t seed)
 		p[i] = guard_byte(seed, i);
 }
 
-int guard_check(const void *buf, size_t len, uint64_t seed, size_t *bad_pos,
-		unsigned char *expected, unsigned char *found)
+int guard_check(const void *buf, size_t len, uint64_t seed, struct guard_bad *bad)
 {
 	const unsigned char *p = buf;
 	size_t i;
@@ -155,9 +156,9 @@ int guard_check(const void *buf, size_t len, uint64_t seed, size_t *bad_pos,
 	for (i = 0; i < len; i++) {
 		if (p[i] == guard_byte(seed, i))
 			continue;
-		*bad_pos = i;
-		*expected = guard_byte(seed, i);
-		*found = p[i];
+		bad->pos = i;
+		bad->expected = guard_byte(seed, i);
+		bad->found = p[i];
 		return 1;
 	}
 	return 0;

@@ -34,7 +34,11 @@ int pattern_check(const void *buf, size_t len, uint64_t seed, off_t file_off,
 
 /* Guard bytes: a plain byte fill, seed-dependent, never pattern-like. */
 void guard_fill(void *buf, size_t len, uint64_t seed);
-int guard_check(const void *buf, size_t len, uint64_t seed, size_t *bad_pos,
-		unsigned char *expected, unsigned char *found);
+/* The first guard byte overwritten. */
+struct guard_bad {
+	size_t pos;
+	unsigned char expected, found;
+};
+int guard_check(const void *buf, size_t len, uint64_t seed, struct guard_bad *bad);
 
 #endif

@@ -1,20 +1,11 @@
 /* Reporting: TAP per case, progress, the per-path summary at the end. */
 #include "report.h"
 #include "report_json.h"
-#include "action.h"
+#include "registry.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define LIST_MAX 20	/* ids listed per kind in the summary */
-
-const char *outcome_name(enum outcome o)
-{
-	static const char *const names[] = { "pass", "fail", "skip", "broken", "xfail" };
-
-	return names[o];
-}
 
 int report_open(struct report *r, const struct bed *bed, size_t total, char *err)
 {
@@ -26,8 +17,7 @@ int report_open(struct report *r, const struct bed *bed, size_t total, char *err
 	r->table = bed->opt->table;
 	r->t0 = now_sec();
 	options_shaping(bed->opt, &r->shaping);
-	r->paths = calloc(target_count * engine_count, sizeof(*r->paths));
-	if (!r->paths) {
+	if (tally_init(&r->tally, total) < 0) {
 		errf(err, "calloc");
 		return -1;
 	}
@@ -39,94 +29,6 @@ int report_open(struct report *r, const struct bed *bed, size_t total, char *err
 		(unsigned long long)bed->seed, bed->scratch.dir);
 	fflush(r->tap);
 	return 0;
-}
-
-static struct path_sum *path_of(struct report *r, const struct tcase *tc)
-{
-	struct path_sum *p = &r->paths[tc->ti * engine_count + tc->ei];
-
-	p->t = tc->t;
-	p->e = tc->e;
-	return p;
-}
-
-/* A case that says whether its path pins: user pages handed to the IO
- * itself (not registered, not kernel pages), the path's own expectation. */
-static int counts_for_conversion(const struct bed *bed, const struct tcase *tc)
-{
-	const struct target *t = &bed->targets[tc->ti];
-	const char *why;
-
-	if (tc->e->registers || tc->e->kernel_pages || tc->e->kernel || tc->e->scenario ||
-	    tc->t->no_file || t->found.path >= PATH_COUNT)
-		return 0;
-	return !t->found.pins_rule || t->found.pins_rule(&bed->prof.v, tc->dir, tc->b, &why) < 0;
-}
-
-static void tally_skip(struct report *r, const struct tcase *tc, const char *reason)
-{
-	struct skip_group *g;
-	char word[40];
-	size_t i;
-
-	for (i = 0; i < r->nskips; i++)
-		if (!strncmp(r->skips[i].reason, reason, sizeof(r->skips[i].reason) - 1))
-			break;
-	if (i == r->nskips) {
-		if (r->nskips == SKIP_GROUPS)
-			i--;	/* the last group takes the rest */
-		else
-			r->nskips++;
-		snprintf(r->skips[i].reason, sizeof(r->skips[i].reason), "%.159s", reason);
-	}
-	g = &r->skips[i];
-	g->n++;
-	snprintf(word, sizeof(word), " %s,", tc->t->name);
-	if (!strstr(g->targets, word) && strlen(g->targets) + strlen(word) < sizeof(g->targets))
-		strcat(g->targets, word);
-}
-
-static void list_id(struct strbuf *sb, size_t nth, const char *id)
-{
-	if (nth <= LIST_MAX)
-		sb_addf(sb, "  %s\n", id);
-}
-
-static void tally_outcome(struct report *r, struct path_sum *p, const struct tcase *tc,
-			  const struct result *res)
-{
-	switch (res->out) {
-	case OUT_PASS: r->pass++; p->pass++; break;
-	case OUT_FAIL: p->fail++; list_id(&r->failed, ++r->fail + r->broken, tc->id); break;
-	case OUT_SKIP: r->skip++; p->skip++; tally_skip(r, tc, res->reason); break;
-	case OUT_BROKEN: p->broken++; list_id(&r->failed, r->fail + ++r->broken, tc->id); break;
-	case OUT_XFAIL: p->xfail++; list_id(&r->todo, ++r->xfail, tc->id); break;
-	}
-}
-
-static void tally(struct report *r, const struct bed *bed, const struct tcase *tc,
-		  const struct result *res)
-{
-	struct path_sum *p = path_of(r, tc);
-
-	tally_outcome(r, p, tc, res);
-	r->secs_cases += res->secs;
-	if (res->out != OUT_PASS && res->out != OUT_FAIL)
-		return;
-	p->ran++;
-	if (res->refused) {
-		p->refused++;
-		return;
-	}
-	*(res->pinned ? &p->pinned : &p->unpinned) += 1;
-	if (counts_for_conversion(bed, tc))
-		(res->pinned ? r->conv_pinned : r->conv_unpinned)[bed->targets[tc->ti].found.path]++;
-	*(res->balanced ? &p->balanced : &p->unbalanced) += 1;
-	if (res->dirtied == 1)
-		p->dirty_yes++;
-	else if (res->dirtied == 0)
-		p->dirty_no++;
-	*(res->data_ok ? &p->data_ok : &p->data_bad) += 1;
 }
 
 static void tap_diag(FILE *f, const char *text)
@@ -147,18 +49,19 @@ static void tap_failure(struct report *r, const struct bed *bed, const struct tc
 			const struct result *res)
 {
 	FILE *f = r->tap;
-	const struct action_spec *sp = action_spec(tc->action);
+	char tags[256];
 
 	fprintf(f, "# case %s: seed %llu, file offset %lld, %zu bytes at buffer +%zu, "
 		"%s expected\n", tc->id, (unsigned long long)res->seed, (long long)res->file_off,
-		tc->v.size, tc->v.bufoff, flavour_name(tc->e->flavour(&bed->prof.v)));
-	if (tc->e->tag || (sp && sp->tag))
-		fprintf(f, "# tag: %s\n", tc->e->tag ? tc->e->tag : sp->tag);
-	fprintf(f, "# path: %s (%s: %s)\n", path_class_name(bed->targets[tc->ti].found.path),
-		bed->targets[tc->ti].found.fs, bed->targets[tc->ti].found.how);
+		tc->v.size, tc->v.bufoff, flavour_name(case_flavour(tc, &bed->prof.v)));
+	if (case_tags(tc, tags, sizeof(tags)))
+		fprintf(f, "# tag: %s\n", tags);
+	if (tc->t)
+		fprintf(f, "# path: %s (%s: %s)\n", path_class_name(bed->targets[tc->ti].found.path),
+			bed->targets[tc->ti].found.fs, bed->targets[tc->ti].found.how);
 	fprintf(f, "# pins over the case: acquired %+lld released %+lld", res->pins.acquired,
 		res->pins.released);
-	if (tc->e->registers)
+	if (tc->kind == CASE_IO && (tc->e->flags & ENG_REGISTERS))
 		fprintf(f, "; at registration %+lld/%+lld; during the IO %+lld",
 			res->reg.acquired, res->reg.released, res->io.acquired);
 	fprintf(f, "\n");
@@ -199,7 +102,7 @@ void report_case(struct report *r, const struct bed *bed, const struct tcase *tc
 		 const struct result *res)
 {
 	r->done++;
-	tally(r, bed, tc, res);
+	tally_case(&r->tally, bed, tc, res);
 	if (r->progress) {	/* stdout may be the same terminal: no line may mix */
 		fputs("\r\033[K", r->err);
 		fflush(r->err);
@@ -221,24 +124,6 @@ static const char *short_flavour(enum flavour f)
 	return strncmp(s, "ITER_", 5) ? s : s + 5;
 }
 
-const char *yes_no(size_t yes, size_t no)
-{
-	if (!yes && !no)
-		return "-";
-	if (!no)
-		return "yes";
-	if (!yes)
-		return "no";
-	return "MIXED";
-}
-
-const char *path_sum_pinned(const struct path_sum *p)
-{
-	if (p->e->registers && p->refused && !p->pinned && !p->unpinned)
-		return "refused";
-	return yes_no(p->pinned, p->unpinned);
-}
-
 /* --table: target x engine, with the flavour each builds on this kernel. */
 static void print_table(struct report *r, const struct bed *bed)
 {
@@ -248,13 +133,11 @@ static void print_table(struct report *r, const struct bed *bed)
 	fprintf(e, "%-12s %-14s %-10s %5s %5s %5s %5s %5s  %-7s %-8s %-7s %-5s\n", "target",
 		"engine", "flavour", "pass", "fail", "skip", "brkn", "todo", "pinned", "balanced",
 		"dirtied", "data");
-	for (i = 0; i < target_count * engine_count; i++) {
-		struct path_sum *p = &r->paths[i];
+	for (i = 0; i < r->tally.npaths; i++) {
+		struct path_sum *p = &r->tally.paths[i];
 
-		if (!p->t)
-			continue;
 		fprintf(e, "%-12s %-14s %-10s %5zu %5zu %5zu %5zu %5zu  %-7s %-8s %-7s %-5s\n",
-			p->t->name, p->e->name, short_flavour(p->e->flavour(&bed->prof.v)),
+			p->target, p->method, short_flavour(p->flavour(&bed->prof.v)),
 			p->pass, p->fail, p->skip, p->broken, p->xfail, path_sum_pinned(p),
 			yes_no(p->balanced, p->unbalanced), yes_no(p->dirty_yes, p->dirty_no),
 			p->data_bad ? "BAD" : (p->data_ok ? "ok" : "-"));
@@ -263,12 +146,12 @@ static void print_table(struct report *r, const struct bed *bed)
 		"line)\n\n");
 }
 
-static size_t target_ran(const struct report *r, size_t ti)
+static size_t target_ran(const struct report *r, const char *target)
 {
 	size_t j, ran = 0;
 
-	for (j = 0; j < engine_count; j++)
-		ran += r->paths[ti * engine_count + j].ran;
+	for (j = 0; j < r->tally.npaths; j++)
+		ran += strcmp(r->tally.paths[j].target, target) ? 0 : r->tally.paths[j].ran;
 	return ran;
 }
 
@@ -280,9 +163,9 @@ static void print_targets(struct report *r, const struct bed *bed)
 	for (i = 0; i < target_count; i++) {
 		const struct target *t = &bed->targets[i];
 
-		if (!target_ran(r, i))
+		if (!target_ran(r, t->ops->name))
 			continue;
-		if (t->ops->user_given)
+		if (t->ops->user)
 			fprintf(r->err, "%s: %s: %s, %s path (%s)\n", t->ops->name, t->info,
 				t->found.fs, path_class_name(t->found.path), t->found.how);
 		if (t->ops->transport && t->ops->transport(&bed->prof.v) != ITER_NONE)
@@ -299,7 +182,7 @@ static void print_verdicts(struct report *r, const struct bed *bed)
 	size_t i;
 
 	for (i = 0; i < PATH_COUNT; i++) {
-		size_t y = r->conv_pinned[i], n = r->conv_unpinned[i];
+		size_t y = r->tally.conv_pinned[i], n = r->tally.conv_unpinned[i];
 		enum path_class pc = (enum path_class)i;
 
 		if (!y && !n)
@@ -328,17 +211,17 @@ static void print_lists(struct report *r)
 	FILE *e = r->err;
 	size_t i;
 
-	for (i = 0; i < r->nskips; i++)
-		fprintf(e, "skipped %zu (%.*s): %s\n", r->skips[i].n,
-			(int)strlen(r->skips[i].targets) - 2, r->skips[i].targets + 1,
-			r->skips[i].reason);
-	if (r->fail + r->broken)
+	for (i = 0; i < r->tally.nskips; i++)
+		fprintf(e, "skipped %zu (%.*s): %s\n", r->tally.skips[i].n,
+			(int)strlen(r->tally.skips[i].targets) - 2, r->tally.skips[i].targets + 1,
+			r->tally.skips[i].reason);
+	if (r->tally.fail + r->tally.broken)
 		fprintf(e, "failed or broken (%zu; the TAP lines above have the details and a "
-			"reproduce line):\n%s%s", r->fail + r->broken, sb_str(&r->failed),
-			r->fail + r->broken > LIST_MAX ? "  ...\n" : "");
-	if (r->xfail)
-		fprintf(e, "known kernel limitations (%zu, TAP TODO):\n%s%s", r->xfail,
-			sb_str(&r->todo), r->xfail > LIST_MAX ? "  ...\n" : "");
+			"reproduce line):\n%s%s", r->tally.fail + r->tally.broken, sb_str(&r->tally.failed),
+			r->tally.fail + r->tally.broken > LIST_SHOWN ? "  ...\n" : "");
+	if (r->tally.xfail)
+		fprintf(e, "known kernel limitations (%zu, TAP TODO):\n%s%s", r->tally.xfail,
+			sb_str(&r->tally.todo), r->tally.xfail > LIST_SHOWN ? "  ...\n" : "");
 }
 
 void report_close(struct report *r, const struct bed *bed, int interrupted)
@@ -359,28 +242,25 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	print_verdicts(r, bed);
 	print_lists(r);
 	fprintf(e, "times: set-up %.1f s, cases %.1f s, teardown %.1f s (%.1f s in all)\n",
-		bed->secs_setup, r->secs_cases, bed->secs_teardown, now_sec() - bed->t_start);
+		bed->secs_setup, r->tally.secs_cases, bed->secs_teardown, now_sec() - bed->t_start);
 	fprintf(e, "%zu cases: %zu passed, %zu failed, %zu skipped, %zu broken, %zu known kernel "
-		"limitations%s\n", r->done, r->pass, r->fail, r->skip, r->broken, r->xfail,
+		"limitations%s\n", r->done, r->tally.pass, r->tally.fail, r->tally.skip, r->tally.broken, r->tally.xfail,
 		interrupted ? " (interrupted)" : "");
 	if (interrupted)
 		fprintf(r->tap, "# interrupted after %zu of %zu cases\n", r->done, r->total);
 	if (r->json)
 		report_json_close(r, bed, interrupted);
-	free(r->paths);
-	r->paths = NULL;
+	tally_free(&r->tally);
 	sb_free(&r->shaping);
-	sb_free(&r->failed);
-	sb_free(&r->todo);
 }
 
 int report_exit_code(const struct report *r)
 {
-	if (r->fail)
+	if (r->tally.fail)
 		return 1;
-	if (r->broken)
+	if (r->tally.broken)
 		return 99;
-	if (!r->pass)
+	if (!r->tally.pass)
 		return 77;
 	return 0;
 }

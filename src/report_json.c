@@ -1,9 +1,10 @@
 /* The JSON report: written as the run goes, one case at a time. */
 #include "report_json.h"
+#include "registry.h"
 
 #include <string.h>
 
-static void json_str(FILE *f, const char *s)
+void json_write_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -44,7 +45,7 @@ static void json_pins(FILE *f, const struct tcase *tc, const struct result *res)
 {
 	fprintf(f, "\"pins\": {\"acquired\": %lld, \"released\": %lld", res->pins.acquired,
 		res->pins.released);
-	if (tc->e->registers)
+	if (tc->kind == CASE_IO && (tc->e->flags & ENG_REGISTERS))
 		fprintf(f, ", \"registration_acquired\": %lld, \"registration_released\": %lld, "
 			"\"io_acquired\": %lld", res->reg.acquired, res->reg.released,
 			res->io.acquired);
@@ -54,17 +55,18 @@ static void json_pins(FILE *f, const struct tcase *tc, const struct result *res)
 void report_json_case(struct report *r, const struct bed *bed, const struct tcase *tc,
 		      const struct result *res)
 {
-	const struct target *t = &bed->targets[tc->ti];
+	const struct target *t = tc->t ? &bed->targets[tc->ti] : NULL;
 	FILE *f = r->json;
 
 	fprintf(f, "%s\n    {\"id\": ", r->done > 1 ? "," : "");
-	json_str(f, tc->id);
+	json_write_str(f, tc->id);
 	fprintf(f, ", \"result\": \"%s\", \"target\": \"%s\", \"engine\": \"%s\", "
 		"\"buffer\": \"%s\", \"direction\": \"%s\", \"size\": %zu, \"bufoff\": %zu, "
 		"\"flavour\": \"%s\", \"path\": \"%s\", \"seed\": %llu, \"file_offset\": %lld, ",
-		outcome_name(res->out), tc->t->name, tc->e->name, tc->b->name, dir_name(tc->dir),
-		tc->v.size, tc->v.bufoff, flavour_name(tc->e->flavour(&bed->prof.v)),
-		path_class_name(t->found.path), (unsigned long long)res->seed,
+		outcome_name(res->out), tc->t ? tc->t->name : "regress", case_method(tc),
+		tc->b ? tc->b->name : "-", dir_name(tc->dir), tc->v.size, tc->v.bufoff,
+		flavour_name(case_flavour(tc, &bed->prof.v)),
+		t ? path_class_name(t->found.path) : "-", (unsigned long long)res->seed,
 		(long long)res->file_off);
 	json_pins(f, tc, res);
 	fprintf(f, ", \"pinned\": %s, \"balanced\": %s, \"dirtied\": %s, \"data_ok\": %s, "
@@ -75,11 +77,11 @@ void report_json_case(struct report *r, const struct bed *bed, const struct tcas
 		fprintf(f, ", \"refused_errno\": %d", res->refused);
 	if (*res->reason) {
 		fprintf(f, ", \"reason\": ");
-		json_str(f, res->reason);
+		json_write_str(f, res->reason);
 	}
 	if (res->diag.len) {
 		fprintf(f, ", \"details\": ");
-		json_str(f, sb_str(&res->diag));
+		json_write_str(f, sb_str(&res->diag));
 	}
 	fprintf(f, "}");
 }
@@ -97,11 +99,11 @@ static void json_targets(FILE *f, const struct bed *bed)
 			continue;
 		fprintf(f, "%s\n    {\"name\": \"%s\", \"path\": \"%s\", \"fs\": ", n++ ? "," : "",
 			t->ops->name, path_class_name(t->found.path));
-		json_str(f, t->found.fs);
+		json_write_str(f, t->found.fs);
 		fprintf(f, ", \"path_found\": ");
-		json_str(f, t->found.how);
+		json_write_str(f, t->found.how);
 		fprintf(f, ", \"info\": ");
-		json_str(f, t->info);
+		json_write_str(f, t->info);
 		fprintf(f, "}");
 	}
 	fprintf(f, "\n  ],\n");
@@ -113,16 +115,14 @@ static void json_table(FILE *f, const struct report *r, const struct bed *bed)
 	size_t i, n = 0;
 
 	fprintf(f, "  \"table\": [");
-	for (i = 0; i < target_count * engine_count; i++) {
-		const struct path_sum *p = &r->paths[i];
+	for (i = 0; i < r->tally.npaths; i++) {
+		const struct path_sum *p = &r->tally.paths[i];
 
-		if (!p->t)
-			continue;
 		fprintf(f, "%s\n    {\"target\": \"%s\", \"engine\": \"%s\", \"flavour\": \"%s\", "
 			"\"pass\": %zu, \"fail\": %zu, \"skip\": %zu, \"broken\": %zu, \"todo\": %zu, "
 			"\"pinned\": \"%s\", \"balanced\": \"%s\", \"dirtied\": \"%s\", "
-			"\"data\": \"%s\"}", n++ ? "," : "", p->t->name, p->e->name,
-			flavour_name(p->e->flavour(&bed->prof.v)), p->pass, p->fail, p->skip,
+			"\"data\": \"%s\"}", n++ ? "," : "", p->target, p->method,
+			flavour_name(p->flavour(&bed->prof.v)), p->pass, p->fail, p->skip,
 			p->broken, p->xfail, path_sum_pinned(p), yes_no(p->balanced, p->unbalanced),
 			yes_no(p->dirty_yes, p->dirty_no),
 			p->data_bad ? "bad" : (p->data_ok ? "ok" : "-"));
@@ -138,10 +138,10 @@ void report_json_close(struct report *r, const struct bed *bed, int interrupted)
 	json_targets(f, bed);
 	json_table(f, r, bed);
 	fprintf(f, "  \"times\": {\"setup\": %.3f, \"cases\": %.3f, \"teardown\": %.3f},\n",
-		bed->secs_setup, r->secs_cases, bed->secs_teardown);
+		bed->secs_setup, r->tally.secs_cases, bed->secs_teardown);
 	fprintf(f, "  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, \"broken\": %zu, "
-		"\"known_failures\": %zu, \"interrupted\": %s\n}\n", r->pass, r->fail, r->skip,
-		r->broken, r->xfail, jbool(interrupted));
+		"\"known_failures\": %zu, \"interrupted\": %s\n}\n", r->tally.pass, r->tally.fail, r->tally.skip,
+		r->tally.broken, r->tally.xfail, jbool(interrupted));
 	fclose(f);
 	r->json = NULL;
 }

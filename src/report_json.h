@@ -9,5 +9,7 @@ int report_json_open(struct report *r, const struct bed *bed, const char *path, 
 void report_json_case(struct report *r, const struct bed *bed, const struct tcase *tc,
 		      const struct result *res);
 void report_json_close(struct report *r, const struct bed *bed, int interrupted);
+/* A JSON string, escaped. */
+void json_write_str(FILE *f, const char *s);
 
 #endif

@@ -1,6 +1,5 @@
 /* Scratch directory, reclaim of killed runs, signals, machine-wide locks. */
 #include "scratch.h"
-#include "nfs.h"
 #include "loop.h"
 
 #include <dirent.h>
@@ -182,7 +181,7 @@ static void unmount_below(const char *dir, struct strbuf *log)
 	}
 }
 
-static void reclaim_one(const char *dir, struct strbuf *log)
+static void reclaim_one(const char *dir, reclaim_fn *const *hooks, struct strbuf *log)
 {
 	long long added = scratch_state_read(dir, "hugetlb_added");
 	long got;
@@ -190,7 +189,9 @@ static void reclaim_one(const char *dir, struct strbuf *log)
 	if (added > 1024)	/* no run reserves that many: not a state we wrote */
 		added = 0;
 
-	nfs_reclaim(dir, log);	/* the export holds the filesystem below */
+	/* first the plugins' own (an NFS export holds the filesystem below) */
+	for (; hooks && *hooks; hooks++)
+		(*hooks)(dir, log);
 	unmount_below(dir, log);
 	loop_detach_below(dir, log);
 	if (added > 0 && hugetlb_adjust(-added, &got, NULL) == 0 && log)
@@ -199,7 +200,7 @@ static void reclaim_one(const char *dir, struct strbuf *log)
 		sb_addf(log, "reclaim: could not remove all of %s\n", dir);
 }
 
-int scratch_reclaim(const char *base, struct strbuf *log)
+int scratch_reclaim(const char *base, reclaim_fn *const *hooks, struct strbuf *log)
 {
 	struct dirent *de;
 	DIR *d = opendir(base);
@@ -225,7 +226,7 @@ int scratch_reclaim(const char *base, struct strbuf *log)
 			continue;	/* a live run holds it */
 		if (log)
 			sb_addf(log, "reclaim: %s was left by a killed run\n", dir);
-		reclaim_one(dir, log);
+		reclaim_one(dir, hooks, log);
 		close(fd);
 		n++;
 	}
@@ -256,7 +257,8 @@ static int base_trusted(const char *base, char *err)
 	return 0;
 }
 
-int scratch_open(struct scratch *s, const char *base, struct strbuf *log, char *err)
+int scratch_open(struct scratch *s, const char *base, reclaim_fn *const *hooks,
+		 struct strbuf *log, char *err)
 {
 	char lock[PATH_MAX + 8], real[PATH_MAX];
 
@@ -275,7 +277,7 @@ int scratch_open(struct scratch *s, const char *base, struct strbuf *log, char *
 	}
 	if (base_trusted(s->base, err) < 0)
 		return -1;
-	scratch_reclaim(s->base, log);
+	scratch_reclaim(s->base, hooks, log);
 	if (pathf(s->dir, sizeof(s->dir), "%s/run.%d", s->base, (int)getpid()) < 0) {
 		errf(err, "scratch directory %s", s->base);
 		*s->dir = 0;

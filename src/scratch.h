@@ -21,9 +21,14 @@ struct scratch {
 
 #define SCRATCH_BASE_DEFAULT "/var/tmp/iovbed"
 
-int scratch_open(struct scratch *s, const char *base, struct strbuf *log, char *err);
+/* What a killed run left of one plugin in its directory: the reclaim
+ * calls each hook (NULL-ended list) before it unmounts and removes. */
+typedef void reclaim_fn(const char *dir, struct strbuf *log);
+
+int scratch_open(struct scratch *s, const char *base, reclaim_fn *const *hooks,
+		 struct strbuf *log, char *err);
 void scratch_close(struct scratch *s);
-int scratch_reclaim(const char *base, struct strbuf *log);
+int scratch_reclaim(const char *base, reclaim_fn *const *hooks, struct strbuf *log);
 /* Small numbers a run keeps in its directory, for the reclaim of a run
  * that was killed (-1 if absent). */
 void scratch_state_write(const char *dir, const char *key, long long v);

@@ -1,5 +1,5 @@
 /* The target table and what every target shares. */
-#include "run.h"
+#include "target.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,20 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "pattern.h"
-
-const struct target_ops *const target_table[] = {
-	&target_ext4, &target_xfs, &target_btrfs,
-	&target_loop_dio, &target_loop_nodio, &target_tmpfs,
-	&target_fuse, &target_fuse_splice, &target_fuse_plain, &target_fuse_odirect,
-	&target_loop_fuse, &target_ext4_fuse,
-	&target_nfs3, &target_nfs4,
-	&target_9p, &target_9p_cached, &target_9p_buffered,
-	&target_regress,
-	&target_dir, &target_dev, &target_nfs_user,
-};
-const size_t target_count = sizeof(target_table) / sizeof(target_table[0]);
-_Static_assert(sizeof(target_table) / sizeof(target_table[0]) <= TARGET_MAX,
-	       "target_table has more rows than TARGET_MAX");
 
 /* Write the run's pattern into the read region, through the page cache,
  * then push it to the medium and drop it from the cache. */
@@ -61,22 +47,7 @@ out_free:
 	return ret;
 }
 
-static enum setup_state target_setup(struct target *t, struct bed *bed);
-
-/* Set-up time is the run's, not the case's that happens to come first. */
-enum setup_state target_ensure(struct target *t, struct bed *bed)
-{
-	double t0;
-
-	if (t->state != SETUP_NONE)
-		return t->state;
-	t0 = now_sec();
-	target_setup(t, bed);
-	bed->secs_setup += now_sec() - t0;
-	return t->state;
-}
-
-static enum setup_state target_setup(struct target *t, struct bed *bed)
+enum setup_state target_ensure(struct target *t, struct env *env)
 {
 	int fd;
 
@@ -87,12 +58,12 @@ static enum setup_state target_setup(struct target *t, struct bed *bed)
 	t->found.pins_rule = t->ops->pins_expected;
 	snprintf(t->found.fs, sizeof(t->found.fs), "%s", t->ops->name);
 	snprintf(t->found.how, sizeof(t->found.how), "made by iovbed");
-	t->state = t->ops->setup(t, bed);
-	if (t->state != SETUP_READY || t->ops->no_file)
+	t->state = t->ops->setup(t, env);
+	if (t->state != SETUP_READY)
 		return t->state;
 	fd = open(t->path, O_RDWR | (t->ops->no_odirect ? 0 : O_DIRECT) | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EINVAL && (t->found.path == PATH_COPY || t->ops->user_given)) {
+		if (errno == EINVAL && (t->found.path == PATH_COPY || t->ops->user)) {
 			snprintf(t->why, sizeof(t->why), "%s does not accept O_DIRECT (EINVAL)",
 				 t->ops->name);
 			t->state = SETUP_SKIP;
@@ -104,7 +75,7 @@ static enum setup_state target_setup(struct target *t, struct bed *bed)
 		return t->state;
 	}
 	close(fd);
-	if (fill_read_region(t, bed->seed) < 0)
+	if (fill_read_region(t, env->seed) < 0)
 		t->state = SETUP_BROKEN;
 	return t->state;
 }
@@ -142,4 +113,10 @@ void target_file_remove(struct target *t)
 {
 	if (*t->path)
 		unlink(t->path);
+}
+
+enum flavour kvec_flavour(const struct kver *v)
+{
+	(void)v;
+	return ITER_KVEC;
 }

@@ -2,15 +2,13 @@
 #define IOVBED_TARGET_H
 
 #include <limits.h>
+#include "env.h"
 #include "iovbed.h"
+#include "known.h"
 #include "pathclass.h"
 #include "util.h"
 
-struct bed;
 struct buffer_ops;
-
-/* State of a target or of a need, after its set-up ran. */
-enum setup_state { SETUP_NONE, SETUP_READY, SETUP_SKIP, SETUP_BROKEN };
 
 /*
  * Where the IO goes. The file (or device) at `path` holds, from
@@ -31,23 +29,74 @@ struct target {
 	void *priv;
 };
 
+/* What the kernel's own IO into a target's file concluded. */
+struct kio_out {
+	struct strbuf *diag;	/* what happened, "kvec: ..." lines */
+	unsigned failed;	/* enum check_bit of what failed */
+	int errnum;		/* the kernel's call failed with this errno */
+	long long note;		/* the kernel IO's own note from run to verify */
+};
+
+/*
+ * IO the kernel issues itself into a file of a target (ITER_KVEC: an exec'd
+ * script's #! line, acct records, finit_module's read; ITER_DISCARD: a
+ * dropped RPC reply): owned by the targets that list it, one case each,
+ * "fuse/exec/kvec/read". One file per row, or beside its target.
+ */
+struct kernel_io {
+	const char *name;	/* the case id's second word */
+	const char *buf;	/* its third word: "kvec", "discard" */
+	const char *desc;
+	enum dir dir;
+	int selftest;		/* its cases must fail; run only when named */
+	enum flavour (*flavour)(const struct kver *v);
+	/* Do it: 0 done, -1 broken (err), 2 skip (the reason in err). */
+	int (*run)(struct target *t, struct kio_out *out, char *err);
+	/* After the pins are read, judge it: 0 pass, 1 fail (out->failed),
+	 * -1 broken. NULL: run's out is the verdict. */
+	int (*verify)(struct target *t, struct kio_out *out, char *err);
+	const struct known_bug *known;
+};
+
+/* What a case's IO will do, told to the target before it. */
+struct io_plan {
+	enum dir dir;
+	off_t off;
+	size_t len;
+	uint64_t seed;		/* a write's pattern */
+};
+
+/* Which option hands a user-given target over. */
+enum user_arg { USER_NONE, USER_DIR, USER_DEVICE, USER_NFS };
+
+/*
+ * A target: one file ending in one or more of these (a family of
+ * targets shares its functions and differs by the row's data); the
+ * registry is generated from Makefile.am's TARGET_FILES.
+ */
 struct target_ops {
 	const char *name;
 	const char *desc;
-	enum path_class path;
+	enum path_class path;	/* its direct IO's path (PATH_UNKNOWN: found at set-up) */
 	unsigned align;		/* direct IO alignment of memory, offset, length */
-	int user_given;		/* exists only when the user hands one over */
-	/* Make it; fill t->path, t->info. Returns SETUP_READY, SKIP or BROKEN
-	 * with the reason in t->why. */
-	enum setup_state (*setup)(struct target *t, struct bed *bed);
+	const char *align_why;	/* why, when it is more than the device's sector */
+	const char *no_peer;	/* why copy_file_range has no peer file here, or NULL */
+	enum user_arg user;	/* exists only when the user hands one over */
+	int no_odirect;		/* the file is opened without O_DIRECT */
+	const void *cfg;	/* the family's own settings for this row */
+	/* Make it; fill t->path, t->info (and t->found for a handed-over
+	 * path). Returns SETUP_READY, SKIP or BROKEN with the reason in t->why. */
+	enum setup_state (*setup)(struct target *t, struct env *env);
+	void (*teardown)(struct target *t);
 	/* Where this target departs from its path's pin expectation. */
 	pins_rule_fn *pins_expected;
-	void (*teardown)(struct target *t);
+	/* Optional: what a run killed with SIGKILL left of this target in
+	 * its scratch directory dir (the scratch reclaim calls it). */
+	void (*reclaim)(const char *dir, struct strbuf *log);
 	/* Optional: before the IO, tell the target what the case will do
 	 * (0, or -1 with err); after it, the target's own verdict on what it
 	 * received (0 good, 1 with the reason in why). */
-	int (*io_expect)(struct target *t, enum dir dir, off_t off, size_t len, uint64_t seed,
-			 char *err);
+	int (*io_expect)(struct target *t, const struct io_plan *p, char *err);
 	int (*io_verdict)(struct target *t, enum dir dir, struct strbuf *why);
 	/* Optional: hold the next request of dir at off in flight; report
 	 * whether it is held (1, 0, -1 error); let it go. */
@@ -57,49 +106,34 @@ struct target_ops {
 	 * ERRNO" or "short N". */
 	int (*release)(struct target *t, const char *how, char *err);
 	/* Optional: cut the target off from its server with a request in
-	 * flight; afterwards the target is torn down and set up anew. */
-	int (*cut)(struct target *t, enum action how, char *err);
+	 * flight (how: "abort" the connection, "kill" the server); afterwards
+	 * the target is torn down and set up anew. */
+	int (*cut)(struct target *t, const char *how, char *err);
 	/* Optional: what the target's server is doing, for a stuck case. */
 	void (*describe)(struct target *t, struct strbuf *out);
-	/* Optional: IO the kernel itself issues to a file of the target
-	 * (kernel engines: KVEC). Called to do it (verify 0: 0 done, -1
-	 * broken with err, 2 skip with the reason in err), then, after the pins are read, to judge it
-	 * (verify 1: 0 pass, 1 fail with why in diag, -1 broken). */
-	int (*kernel_io)(struct target *t, const char *engine, int verify, struct strbuf *diag,
-			 char *err);
-	/* The kernel engines kernel_io serves (NULL-ended); NULL: exec, acct. */
-	const char *const *kernel_engines;
+	/* The kernel's own IO into its files (NULL-ended), or NULL. */
+	const struct kernel_io *const *kernel_io;
 	/* Optional: the flavour the IO reaches the target's transport in,
 	 * when the filesystem re-wraps it (9p through netfs), and how;
 	 * ITER_NONE: the caller's own iterator reaches it. */
 	enum flavour (*transport)(const struct kver *v);
 	const char *transport_how;
-	int no_odirect;		/* the file is opened without O_DIRECT */
-	int no_file;		/* no file: only the regression cases run on it */
 };
 
-/* The table: adding a target is one file and one row here. */
-extern const struct target_ops *const target_table[];
-extern const size_t target_count;
-
-extern const struct target_ops target_ext4, target_xfs, target_btrfs;
-extern const struct target_ops target_loop_dio, target_loop_nodio, target_tmpfs;
-extern const struct target_ops target_fuse, target_fuse_splice, target_fuse_plain;
-extern const struct target_ops target_fuse_odirect;
-extern const struct target_ops target_loop_fuse, target_ext4_fuse;
-extern const struct target_ops target_dir, target_dev, target_regress;
-
-extern const struct target_ops target_9p, target_9p_cached, target_9p_buffered;
-extern const struct target_ops target_nfs3, target_nfs4, target_nfs_user;
-
-#define TARGET_MAX 32	/* rows of target_table, at most */
 #define TARGET_REGION (8 * MiB)
+#define NO_PEER_BLOCK "copy_file_range needs a peer file on the target's filesystem: a " \
+	"block device has none"
 
 /* Set the target up if it is not, write the read region. */
-enum setup_state target_ensure(struct target *t, struct bed *bed);
+enum setup_state target_ensure(struct target *t, struct env *env);
 void target_teardown(struct target *t);
 /* Shared by targets that are a file in a directory. */
 enum setup_state target_file_in(struct target *t, const char *dir);
 void target_file_remove(struct target *t);
+
+/* The kernel's own IO the file targets share (kio_finit_module.c). */
+extern const struct kernel_io kio_finit_module;
+/* The KVEC flavour of the kernel's own buffers. */
+enum flavour kvec_flavour(const struct kver *v);
 
 #endif

@@ -6,7 +6,7 @@
  *   9p-buffered  cache=loose, opened without O_DIRECT: page-cache IO, which
  *                netfs hands to 9p as ITER_XARRAY (6.1) or ITER_FOLIOQ
  */
-#include "run.h"
+#include "target.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +20,12 @@
 
 struct p9_target {
 	char mnt[PATH_MAX];
+};
+
+/* The row's own settings: the share's tag and the cache mode. */
+struct p9_cfg {
+	const char *tag;
+	const char *cache;
 };
 
 /* Is there a virtio-9p channel with this tag? */
@@ -46,9 +52,10 @@ static int have_tag(const char *tag)
 	return found;
 }
 
-static enum setup_state p9_setup(struct target *t, struct bed *bed, const char *tag,
-				 const char *cache)
+static enum setup_state p9_setup(struct target *t, struct env *env)
 {
+	const struct p9_cfg *cfg = t->ops->cfg;
+	const char *tag = cfg->tag, *cache = cfg->cache;
 	struct p9_target *pt;
 	char opts[128];
 
@@ -63,7 +70,7 @@ static enum setup_state p9_setup(struct target *t, struct bed *bed, const char *
 		return SETUP_BROKEN;
 	}
 	t->priv = pt;
-	if (pathf(pt->mnt, sizeof(pt->mnt), "%s/%s", bed->scratch.dir, t->ops->name) < 0 ||
+	if (pathf(pt->mnt, sizeof(pt->mnt), "%s/%s", env->scratch->dir, t->ops->name) < 0 ||
 	    mkdir(pt->mnt, 0755) < 0) {
 		errf(t->why, "mkdir %s", pt->mnt);
 		*pt->mnt = 0;
@@ -78,21 +85,6 @@ static enum setup_state p9_setup(struct target *t, struct bed *bed, const char *
 	}
 	snprintf(t->info, sizeof(t->info), "9p share %s, cache=%s, at %.200s", tag, cache, pt->mnt);
 	return target_file_in(t, pt->mnt);
-}
-
-static enum setup_state p9_uncached_setup(struct target *t, struct bed *bed)
-{
-	return p9_setup(t, bed, "iovbed9p", "none");
-}
-
-static enum setup_state p9_cached_setup(struct target *t, struct bed *bed)
-{
-	return p9_setup(t, bed, "iovbed9pc", "loose");
-}
-
-static enum setup_state p9_buffered_setup(struct target *t, struct bed *bed)
-{
-	return p9_setup(t, bed, "iovbed9pb", "loose");
 }
 
 static void p9_teardown(struct target *t)
@@ -142,14 +134,16 @@ static int p9_buffered_pins(const struct kver *v, enum dir dir, const struct buf
 const struct target_ops target_9p = {
 	.name = "9p",
 	.desc = "file on a virtio-9p share, cache=none (p9_client_read/write, virtio zero-copy)",
-	.setup = p9_uncached_setup,
+	.setup = p9_setup,
+	.cfg = &(const struct p9_cfg){ "iovbed9p", "none" },
 	P9_DIRECT,
 };
 
 const struct target_ops target_9p_cached = {
 	.name = "9p-cached",
 	.desc = "file on a virtio-9p share, cache=loose, opened O_DIRECT",
-	.setup = p9_cached_setup,
+	.setup = p9_setup,
+	.cfg = &(const struct p9_cfg){ "iovbed9pc", "loose" },
 	P9_DIRECT,
 };
 
@@ -165,7 +159,8 @@ const struct target_ops target_9p_buffered = {
 	.desc = "file on a virtio-9p share, cache=loose, no O_DIRECT: netfs page-cache IO "
 		"(ITER_XARRAY to the transport on 6.1)",
 	.no_odirect = 1,
-	.setup = p9_buffered_setup,
+	.setup = p9_setup,
+	.cfg = &(const struct p9_cfg){ "iovbed9pb", "loose" },
 	.pins_expected = p9_buffered_pins,
 	.transport = p9_buffered_transport,
 	.transport_how = "netfs reads and writes the page cache through 9p",

@@ -1,7 +1,7 @@
 /* dev: a block device the user hands over (--device DEV). Its first
  * 16 MiB are overwritten, so a device that holds a filesystem or
  * partition table signature is refused unless --destroy is given. */
-#include "run.h"
+#include "target.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -42,9 +42,9 @@ static int device_signature(const char *dev, char *sig, size_t len, char *err)
 	return 0;
 }
 
-static enum setup_state dev_setup(struct target *t, struct bed *bed)
+static enum setup_state dev_setup(struct target *t, struct env *env)
 {
-	const char *dev = bed->opt->device;
+	const char *dev = env->user->device;
 	unsigned long long size;
 	char sig[64];
 	struct stat st;
@@ -80,7 +80,7 @@ static enum setup_state dev_setup(struct target *t, struct bed *bed)
 	}
 	if (device_signature(dev, sig, sizeof(sig), t->why) < 0)
 		return SETUP_BROKEN;
-	if (*sig && !bed->opt->destroy) {
+	if (*sig && !env->user->destroy) {
 		errno = 0;
 		errf(t->why, "--device %s holds a %s signature: refusing to overwrite it "
 		     "(add --destroy to allow)", dev, sig);
@@ -106,7 +106,8 @@ const struct target_ops target_dev = {
 	.desc = "block device given with --device",
 	.path = PATH_BLOCK,
 	.align = 4096,
-	.user_given = 1,
+	.user = USER_DEVICE,
+	.no_peer = NO_PEER_BLOCK,
 	.setup = dev_setup,
 	.teardown = dev_teardown,
 };

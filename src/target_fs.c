@@ -1,13 +1,13 @@
 /* ext4, xfs, btrfs: a file on the test bed's own filesystem on a loop device. */
-#include "run.h"
+#include "target.h"
 #include "buffer.h"
 #include "scratchfs.h"
 
 #include <stdio.h>
 
-static enum setup_state fs_setup(struct target *t, struct bed *bed)
+static enum setup_state fs_setup(struct target *t, struct env *env)
 {
-	struct scratchfs *fs = scratchfs_get(&bed->scratch, t->ops->name, t->why);
+	struct scratchfs *fs = scratchfs_get(env->scratch, t->ops->name, t->why);
 
 	if (!fs)
 		return SETUP_BROKEN;
@@ -21,6 +21,8 @@ static void fs_teardown(struct target *t)
 	target_file_remove(t);
 }
 
+static const struct kernel_io *const fs_kernel_io[] = { &kio_finit_module, NULL };
+
 const struct target_ops target_ext4 = {
 	.name = "ext4",
 	.desc = "file on ext4 (iomap direct IO) on a loop device",
@@ -28,6 +30,7 @@ const struct target_ops target_ext4 = {
 	.align = 512,
 	.setup = fs_setup,
 	.teardown = fs_teardown,
+	.kernel_io = fs_kernel_io,
 };
 
 const struct target_ops target_xfs = {
@@ -37,6 +40,7 @@ const struct target_ops target_xfs = {
 	.align = 512,
 	.setup = fs_setup,
 	.teardown = fs_teardown,
+	.kernel_io = fs_kernel_io,
 };
 
 /* btrfs_direct_read() runs the read with page faults off (iter->nofault):
@@ -68,7 +72,10 @@ const struct target_ops target_btrfs = {
 	.desc = "file on btrfs, nodatasum (iomap direct IO) on a loop device",
 	.path = PATH_IOMAP,
 	.align = 4096,
+	.align_why = "btrfs does direct IO only aligned to its 4096-byte sector size; "
+		     "unaligned IO silently goes through the page cache",
 	.setup = fs_setup,
 	.pins_expected = btrfs_pins_rule,
 	.teardown = fs_teardown,
+	.kernel_io = fs_kernel_io,
 };

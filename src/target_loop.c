@@ -1,7 +1,7 @@
 /* loop-dio, loop-nodio: O_DIRECT on a raw loop block device (block/fops.c).
  * With loop direct IO on, the loop driver reaches its backing file with an
  * ITER_BVEC direct IO; off, through the page cache. */
-#include "run.h"
+#include "target.h"
 #include "loop.h"
 
 #include <fcntl.h>
@@ -15,9 +15,15 @@ struct loop_target {
 	char image[PATH_MAX];
 };
 
-static enum setup_state loop_setup(struct target *t, struct bed *bed)
+/* The row's own setting: loop direct IO on or off. */
+struct loop_cfg {
+	int dio;
+};
+
+static enum setup_state loop_setup(struct target *t, struct env *env)
 {
-	int want_dio = (t->ops == &target_loop_dio), dio, fd;
+	const struct loop_cfg *cfg = t->ops->cfg;
+	int want_dio = cfg->dio, dio, fd;
 	struct loop_target *lt = calloc(1, sizeof(*lt));
 
 	if (!lt) {
@@ -25,7 +31,7 @@ static enum setup_state loop_setup(struct target *t, struct bed *bed)
 		return SETUP_BROKEN;
 	}
 	t->priv = lt;
-	if (pathf(lt->image, sizeof(lt->image), "%s/%s.img", bed->scratch.dir, t->ops->name) < 0) {
+	if (pathf(lt->image, sizeof(lt->image), "%s/%s.img", env->scratch->dir, t->ops->name) < 0) {
 		errf(t->why, "loop image path");
 		return SETUP_BROKEN;
 	}
@@ -79,6 +85,8 @@ const struct target_ops target_loop_dio = {
 	.desc = "raw loop block device, loop direct IO on",
 	.path = PATH_BLOCK,
 	.align = 512,
+	.no_peer = NO_PEER_BLOCK,
+	.cfg = &(const struct loop_cfg){ .dio = 1 },
 	.setup = loop_setup,
 	.teardown = loop_teardown,
 };
@@ -88,6 +96,8 @@ const struct target_ops target_loop_nodio = {
 	.desc = "raw loop block device, loop direct IO off",
 	.path = PATH_BLOCK,
 	.align = 512,
+	.no_peer = NO_PEER_BLOCK,
+	.cfg = &(const struct loop_cfg){ .dio = 0 },
 	.setup = loop_setup,
 	.teardown = loop_teardown,
 };

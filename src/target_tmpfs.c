@@ -1,15 +1,15 @@
 /* tmpfs: the control. It accepts O_DIRECT (6.6+) but copies: no pins. */
-#include "run.h"
+#include "target.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 
-static enum setup_state tmpfs_setup(struct target *t, struct bed *bed)
+static enum setup_state tmpfs_setup(struct target *t, struct env *env)
 {
 	char mnt[PATH_MAX];
 
-	if (pathf(mnt, sizeof(mnt), "%s/tmpfs", bed->scratch.dir) < 0) {
+	if (pathf(mnt, sizeof(mnt), "%s/tmpfs", env->scratch->dir) < 0) {
 		errf(t->why, "tmpfs mount point");
 		return SETUP_BROKEN;
 	}

@@ -460,3 +460,45 @@ int stop_child(pid_t pid)
 	waitpid(pid, &status, 0);
 	return 1;
 }
+
+int wait_child(pid_t pid, int *status, unsigned ms, char *err)
+{
+	unsigned waited = 0;
+
+	while (waitpid(pid, status, WNOHANG) == 0) {
+		if (waited >= ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			errno = ETIMEDOUT;
+			errf(err, "child %d did not finish in %u ms", (int)pid, ms);
+			return -1;
+		}
+		sleep_ms(5);
+		waited += 5;
+	}
+	return 0;
+}
+
+int numa_nodes(void)
+{
+	char buf[256], *p = buf;
+	int lo, hi, n = 0;
+	FILE *f = fopen("/sys/devices/system/node/online", "re");
+
+	if (!f)
+		return 1;
+	if (!fgets(buf, sizeof(buf), f))
+		*buf = 0;
+	fclose(f);
+	while (*p) {
+		if (sscanf(p, "%d-%d", &lo, &hi) == 2)
+			n += hi - lo + 1;
+		else if (sscanf(p, "%d", &lo) == 1)
+			n++;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return n ? n : 1;
+}

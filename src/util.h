@@ -48,6 +48,11 @@ void unmount(const char *mnt);
 /* SIGTERM a child, reap it; SIGKILL if it has not gone within 3 s.
  * Returns 0 if SIGTERM ended it, 1 if it had to be killed. */
 int stop_child(pid_t pid);
+/* Wait for a child to end (SIGKILL it after ms): 0 with its wait status,
+ * -1 with err if it had to be killed. */
+int wait_child(pid_t pid, int *status, unsigned ms, char *err);
 void sleep_ms(unsigned ms);
+/* NUMA nodes online (1 if that cannot be read). */
+int numa_nodes(void);
 
 #endif

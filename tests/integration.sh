@@ -101,6 +101,13 @@ nok=$(grep '^ok ' "$work/default.tap" | grep -vc '# SKIP')
 check "default matrix has at least $MIN_RAN cases that ran ($nok)" "$([ "$nok" -ge $MIN_RAN ] && echo 0 || echo 1)"
 bad=$(grep '# SKIP *$' "$work/default.tap")
 check "every skip gives its reason" "$([ -z "$bad" ] && echo 0 || echo 1)" "$bad"
+if [ "$QUICK" != 1 ]; then
+	manifest=${IOVBED_SRCDIR:-$(dirname "$0")/..}/tests/default-matrix.manifest
+	sed -n 's/^\(not \)\{0,1\}ok [0-9]* \([^ ]*\).*/\2/p' "$work/default.tap" | sort >"$work/ran"
+	missing=$(grep -v '^#' "$manifest" | sort | comm -23 - "$work/ran" | head -20)
+	check "every case of the manifest ran (or skipped with a reason) in the default matrix" \
+		"$([ -r "$manifest" ] && [ -z "$missing" ] && echo 0 || echo 1)" "missing: $missing"
+fi
 check "JSON report written" "$(grep -q '"passed": ' "$work/default.json" && echo 0 || echo 1)"
 check "the summary names set-up, case and teardown times" \
 	"$(grep -q '^times: set-up [0-9.]* s, cases [0-9.]* s, teardown [0-9.]* s' "$work/default.err" && echo 0 || echo 1)"

@@ -60,7 +60,7 @@ static void test_kpage_reader_on_fakes(void)
 	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(pmpath, sizeof(pmpath), pm, sizeof(pm)), 0);
 	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(kfpath, sizeof(kfpath), kf, sizeof(kf)), 0);
 	CU_ASSERT_EQUAL(kpage_count(&src, (void *)0x3800, 8192), 3);
-	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x3800, 8192, flags, 3, err), 0);
+	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x3800, 8192, flags, err), 0);
 	CU_ASSERT_EQUAL(flags[0], DIRTY);
 	CU_ASSERT_EQUAL(flags[1], 1ULL << KPF_THP);
 	CU_ASSERT_EQUAL(flags[2], KPAGE_ABSENT);
@@ -70,7 +70,7 @@ static void test_kpage_reader_on_fakes(void)
 	pm[3] = 1ULL << 63;
 	unlink(pmpath);
 	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(pmpath, sizeof(pmpath), pm, sizeof(pm)), 0);
-	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x3000, 4096, flags, 3, err), -1);
+	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x3000, 4096, flags, err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "CAP_SYS_ADMIN"));
 	unlink(pmpath);
 	unlink(kfpath);
@@ -98,7 +98,7 @@ static void test_kpage_tail_takes_head_state(void)
 	kf[13] = tail;
 	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(pmpath, sizeof(pmpath), pm, sizeof(pm)), 0);
 	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(kfpath, sizeof(kfpath), kf, sizeof(kf)), 0);
-	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x1000, 3 * 4096, flags, 3, err), 0);
+	CU_ASSERT_EQUAL(kpage_flags(&src, (void *)0x1000, 3 * 4096, flags, err), 0);
 	CU_ASSERT_EQUAL(flags[0], tail | DIRTY);
 	CU_ASSERT_EQUAL(flags[1], tail | DIRTY);
 	CU_ASSERT_EQUAL(flags[2], tail);

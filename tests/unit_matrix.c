@@ -1,9 +1,7 @@
 /* Matrix generation and filtering, kernel profiles, options, helpers. */
 #include "unit.h"
-#include "action.h"
-#include "engine.h"
-#include "target.h"
 #include "matrix.h"
+#include "registry.h"
 #include "options.h"
 #include "profile.h"
 
@@ -30,13 +28,34 @@ static size_t sel(enum selection s, const char *f)
 	return matrix_select(&m, s, fs, f ? 1 : 0);
 }
 
-static size_t user_engine_count(void)
+static const struct target_ops *target_named(const char *name)
 {
-	size_t i, n = 0;
+	size_t i;
+
+	for (i = 0; i < target_count; i++)
+		if (!strcmp(target_table[i]->name, name))
+			return target_table[i];
+	return NULL;
+}
+
+static const struct buffer_ops *buffer_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < buffer_count; i++)
+		if (!strcmp(buffer_table[i]->name, name))
+			return buffer_table[i];
+	return NULL;
+}
+
+static const struct engine_ops *engine_named(const char *name)
+{
+	size_t i;
 
 	for (i = 0; i < engine_count; i++)
-		n += !engine_table[i]->kernel;
-	return n;
+		if (!strcmp(engine_table[i]->name, name))
+			return engine_table[i];
+	return NULL;
 }
 
 static size_t kernel_page_engines(void)
@@ -44,7 +63,7 @@ static size_t kernel_page_engines(void)
 	size_t i, n = 0;
 
 	for (i = 0; i < engine_count; i++)
-		n += engine_table[i]->kernel_pages;
+		n += !!(engine_table[i]->flags & ENG_KERNEL_PAGES);
 	return n;
 }
 
@@ -52,112 +71,102 @@ static size_t kernel_page_engines(void)
  * every builtin target: -1) with at least one meaningful variant. */
 static size_t plain_combos(int ti)
 {
-	static unsigned char seen[TARGET_MAX][32][8][2];
+	char key[128], prev[128] = "";
 	size_t i, n = 0;
 
-	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < m.n; i++) {
 		const struct tcase *c = &m.c[i];
 
-		if (c->action != ACT_NONE || c->e->kernel || c->impossible || c->t->user_given ||
-		    (ti >= 0 && c->ti != ti))
+		if (c->kind != CASE_IO || c->a || c->impossible || (ti >= 0 && c->ti != ti))
 			continue;
-		n += !seen[c->ti][c->ei][c->bi][c->dir];
-		seen[c->ti][c->ei][c->bi][c->dir] = 1;
+		snprintf(key, sizeof(key), "%d/%d/%s/%d", c->ti, c->ei, c->b->name, c->dir);
+		n += strcmp(key, prev) != 0;	/* the variants of a combination are adjacent */
+		snprintf(prev, sizeof(prev), "%s", key);
 	}
 	return n;
 }
 
-/* The cases an action table row makes on target t, counted from the table. */
-static void action_counts(const struct target_ops *t, const struct action_spec *sp,
-			  size_t user_engines, size_t *all, size_t *dflt)
+/* The cases an action row makes on target t, counted from the row. */
+static void action_counts(const struct target_ops *t, const struct action_ops *a, size_t *all,
+			  size_t *dflt)
 {
 	size_t bi;
 	int d;
 
-	if (!t->hold || (sp->cuts && !t->cut))
+	if (!t->hold || ((a->flags & ACT_CUTS) && !t->cut))
 		return;
 	for (bi = 0; bi < buffer_count; bi++)
 		for (d = 0; d < 2; d++) {
-			if (!(sp->backings & (1u << buffer_table[bi]->backing)) || !(sp->dirs & (1u << d)))
+			if (!(a->backings & (1u << buffer_table[bi]->backing)) || !(a->dirs & (1u << d)))
 				continue;
-			*all += user_engines;
-			if (sp->selftest)
+			*all += engine_count;
+			if (a->flags & ACT_SELFTEST)
 				continue;
 			/* engines whose IO never sees the buffer cannot be held on
 			 * it; uring-fixed cannot register file-backed MAP_SHARED pages */
-			if (sp->every_engine)
-				*dflt += user_engines - kernel_page_engines() -
+			if (a->flags & ACT_EVERY_ENGINE)
+				*dflt += engine_count - kernel_page_engines() -
 					(buffer_table[bi]->longterm_refused ? 1 : 0);
 			else
 				*dflt += 1;
 		}
 }
 
+static void regress_counts(size_t *all, size_t *dflt)
+{
+	size_t ri, bi, nb;
+	const struct regress_variant *v;
+
+	for (ri = 0; ri < regression_count; ri++) {
+		const struct regression *r = regression_table[ri];
+
+		for (nb = 0, bi = 0; bi < buffer_count; bi++)
+			nb += r->backings ? (r->backings >> buffer_table[bi]->backing) & 1 : !bi;
+		for (v = r->variants; v->name; v++) {
+			*all += nb;
+			*dflt += v->selftest ? 0 : nb;
+		}
+	}
+}
+
 static void test_matrix_size(void)
 {
-	size_t builtin = 0, kio = 0, kio_default = 0, plain = 0, kernel = 0, acts = 0, act_default = 0;
-	size_t user_engines = 0, kernel_engines = 0, selftests = 0, scen = 0, scen_default = 0;
-	size_t i, k;
+	size_t builtin = 0, kio = 0, kio_default = 0, acts = 0, act_default = 0;
+	size_t scen = 0, scen_default = 0, plain = 0, kernel = 0, regress = 0, i, k;
+	const struct kernel_io *const *kp;
 
-	for (i = 0; i < engine_count; i++) {
-		user_engines += !engine_table[i]->kernel;
-		kernel_engines += engine_table[i]->kernel;
-	}
 	for (i = 0; i < target_count; i++) {
 		const struct target_ops *t = target_table[i];
 
-		if (t->user_given)
+		if (t->user)
 			continue;
-		if (t->no_file) {	/* the regression cases */
-			for (k = 0; k < engine_count; k++) {
-				const struct engine_ops *e = engine_table[k];
-				size_t nb = 0, nv = 0, j;
-
-				if (!e->scenario)
-					continue;
-				for (j = 0; j < buffer_count; j++)
-					nb += e->backings ? (e->backings >> buffer_table[j]->backing) & 1 : !j;
-				while (e->variants[nv])
-					nv++;
-				scen += nb * nv;
-				scen_default += nb * (size_t)e->selftest_from;
-			}
-			continue;
-		}
 		builtin++;
-		for (k = 0; k < engine_count; k++) {
-			const struct engine_ops *e = engine_table[k];
-
-			if (e->kernel && !e->scenario) {
-				size_t one = e->kernel_run ? t->path == PATH_IOMAP ||
-					t->path == PATH_FUSE : target_serves(t, e);
-
-				kio += one;
-				kio_default += e->kernel_selftest ? 0 : one;
-			}
+		for (kp = t->kernel_io; kp && *kp; kp++) {
+			kio++;
+			kio_default += !(*kp)->selftest;
 		}
 		for (k = 0; k < action_count; k++)
-			action_counts(t, &action_table[k], user_engines, &acts, &act_default);
+			action_counts(t, action_table[k], &acts, &act_default);
 	}
+	regress_counts(&scen, &scen_default);
 	for (i = 0; i < m.n; i++) {
-		plain += m.c[i].action == ACT_NONE && !m.c[i].e->kernel;
-		kernel += m.c[i].e->kernel;
-		selftests += m.c[i].selftest;
+		plain += m.c[i].kind == CASE_IO && !m.c[i].a;
+		kernel += m.c[i].kind == CASE_KERNEL;
+		regress += m.c[i].kind == CASE_REGRESS;
 	}
-	CU_ASSERT_TRUE(kernel_engines > 0 && kio > 0 && acts > 0);
-	CU_ASSERT_EQUAL(plain, builtin * user_engines * buffer_count * 2 * variant_count);
+	CU_ASSERT_TRUE(kio > 0 && acts > 0);
+	CU_ASSERT_EQUAL(plain, builtin * engine_count * buffer_count * 2 * variant_count);
 	CU_ASSERT_TRUE(scen > scen_default && scen_default > 0);
-	CU_ASSERT_EQUAL(kernel, kio + scen);
-	CU_ASSERT_EQUAL(m.n - plain - kernel, acts);
-	CU_ASSERT_TRUE(selftests > 0);
+	CU_ASSERT_EQUAL(kernel, kio);
+	CU_ASSERT_EQUAL(regress, scen);
+	CU_ASSERT_EQUAL(m.n - plain - kernel - regress, acts);
 	CU_ASSERT_EQUAL(sel(SEL_ALL, NULL), m.n);
 	/* By default: one case per target x engine x buffer x direction, the
 	 * kernel's own IO, and the in-flight cases (every engine for actions
 	 * that say so, else one per target x action x buffer x direction);
 	 * never a self-test. */
-	CU_ASSERT_TRUE(plain_combos(-1) <= builtin * user_engines * buffer_count * 2);
-	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), plain_combos(-1) + kio_default + scen_default + act_default);
+	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, NULL), plain_combos(-1) + kio_default + scen_default +
+			act_default);
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selftest)
 			CU_ASSERT_FALSE(m.c[i].selected);
@@ -183,7 +192,7 @@ static void test_action_cases(void)
 	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "regress/cow-vmsplice/thp/child-writes"), 1);
 	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "regress/dirty-pipe/*"), 1);
 	CU_ASSERT_EQUAL(sel(SEL_DEFAULT, "fuse-plain/*/*/*/*/*"), 0);	/* it cannot hold */
-	CU_ASSERT_EQUAL(sel(SEL_ALL, "*/*/*/*/*/kill"), 2 * 3 * 2 * user_engine_count());
+	CU_ASSERT_EQUAL(sel(SEL_ALL, "*/*/*/*/*/kill"), 2 * 3 * 2 * engine_count);
 }
 
 static void test_ids_unique_and_readable(void)
@@ -229,56 +238,77 @@ static void test_impossible_have_reasons(void)
 	CU_ASSERT_TRUE(btrfs && vec);
 }
 
-/* The default matrix rotates variants: every target x engine meets every
- * variant its alignment allows (an engine of one direction: as many as it
- * has buffers), so one default run covers all sizes. */
+/* The default picks each combination's variant by a hash of its id: over
+ * the engines of a target (and the targets of an engine) every variant
+ * the alignment allows is met, so one default run covers all sizes. */
 static void test_default_covers_variants(void)
 {
-	size_t ti, ei, i;
+	unsigned by_target[64] = { 0 }, by_engine[64] = { 0 }, possible_t[64] = { 0 };
+	unsigned possible_e[64] = { 0 };
+	size_t i, v;
 
-	for (ti = 0; ti < target_count; ti++)
-		for (ei = 0; ei < engine_count; ei++) {
-			unsigned possible = 0, seen = 0, np, ns;
+	for (i = 0; i < m.n; i++) {
+		const struct tcase *c = &m.c[i];
 
-			for (i = 0; i < m.n; i++) {
-				const struct tcase *c = &m.c[i];
-
-				if ((size_t)c->ti != ti || (size_t)c->ei != ei || c->action != ACT_NONE)
-					continue;
-				if (!c->impossible)
-					possible |= 1u << c->vi;
-				if (c->in_default)
-					seen |= 1u << c->vi;
-			}
-			np = __builtin_popcount(possible);
-			ns = __builtin_popcount(seen);
-			CU_ASSERT_EQUAL(seen & ~possible, 0);
-			if (engine_table[ei]->dirs) {
-				CU_ASSERT_EQUAL(ns, np < buffer_count ? np : buffer_count);
-			} else if (!engine_table[ei]->kernel) {
-				CU_ASSERT_EQUAL(possible, seen);
-			}
+		if (c->kind != CASE_IO || c->a)
+			continue;
+		for (v = 0; v < variant_count; v++)
+			if (c->v.size == variant_table[v].size && c->v.bufoff == variant_table[v].bufoff)
+				break;
+		if (!c->impossible) {
+			possible_t[c->ti] |= 1u << v;
+			possible_e[c->ei] |= 1u << v;
 		}
+		if (c->in_default) {
+			by_target[c->ti] |= 1u << v;
+			by_engine[c->ei] |= 1u << v;
+		}
+	}
+	for (i = 0; i < target_count; i++)
+		if (!target_table[i]->user)
+			CU_ASSERT_EQUAL(by_target[i], possible_t[i]);
+	for (i = 0; i < engine_count; i++)
+		CU_ASSERT_EQUAL(by_engine[i], possible_e[i]);
+}
+
+/* A row added (the user's directory) reshuffles no other default case. */
+static void test_default_keyed_by_id(void)
+{
+	struct user_args given = { .dir = "/tmp" };
+	struct matrix mm;
+	size_t i, j = 0, same = 0, total = 0;
+
+	CU_ASSERT_EQUAL_FATAL(matrix_build(&mm, &given), 0);
+	for (i = 0; i < m.n; i++) {
+		if (!m.c[i].in_default)
+			continue;
+		total++;
+		for (; j < mm.n && strcmp(mm.c[j].id, m.c[i].id); j++)
+			;
+		same += j < mm.n && mm.c[j].in_default;
+	}
+	CU_ASSERT_EQUAL(same, total);
+	matrix_free(&mm);
 }
 
 static void test_filters(void)
 {
 	const char *none = "nosuch/*", *xfs = "xfs/*";
-	size_t i, k, n = sel(SEL_DEFAULT, "xfs/*");
+	size_t i, k, n = sel(SEL_DEFAULT, "xfs/*"), xi = 0;
 
 	for (i = 0; i < target_count; i++)
-		if (target_table[i] == &target_xfs) {
-			CU_ASSERT_EQUAL(n, plain_combos((int)i) + 1);	/* + finit-module */
-		}
+		if (target_table[i] == target_named("xfs"))
+			xi = i;
+	CU_ASSERT_EQUAL(n, plain_combos((int)xi) + 1);	/* + finit-module */
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selected)
 			CU_ASSERT_EQUAL(strncmp(m.c[i].id, "xfs/", 4), 0);
 	/* one plain case per builtin target x buffer (in-flight ones aside) */
 	sel(SEL_DEFAULT, "*/uring-fixed/*/read/*");
 	for (i = 0, n = 0; i < m.n; i++)
-		n += m.c[i].selected && m.c[i].action == ACT_NONE;
-	for (i = 0, k = 0; i < target_count; i++)	/* not dir, dev, nfs, regress */
-		k += !target_table[i]->user_given && !target_table[i]->no_file;
+		n += m.c[i].selected && !m.c[i].a;
+	for (i = 0, k = 0; i < target_count; i++)	/* not dir, dev, nfs */
+		k += !target_table[i]->user;
 	CU_ASSERT_EQUAL(n, k * buffer_count);
 	CU_ASSERT_PTR_EQUAL(matrix_unmatched_filter(&m, &none, 1), none);
 	CU_ASSERT_PTR_NULL(matrix_unmatched_filter(&m, &xfs, 1));
@@ -290,21 +320,19 @@ static void test_filters(void)
 
 static void test_user_targets_only_when_given(void)
 {
+	struct user_args given = { .dir = "/tmp" };
 	struct matrix mm;
-	int given[TARGET_MAX] = { 0 };
 	size_t i, dir = 0;
 
-	for (i = 0; i < target_count; i++)
-		given[i] = target_table[i] == &target_dir;
-	CU_ASSERT_EQUAL_FATAL(matrix_build(&mm, given), 0);
+	CU_ASSERT_EQUAL_FATAL(matrix_build(&mm, &given), 0);
 	for (i = 0; i < mm.n; i++) {
-		dir += mm.c[i].t == &target_dir;
-		CU_ASSERT_PTR_NOT_EQUAL(mm.c[i].t, &target_dev);
+		dir += mm.c[i].t == target_named("dir");
+		CU_ASSERT_PTR_NOT_EQUAL(mm.c[i].t, target_named("dev"));
 	}
 	CU_ASSERT_TRUE(dir > 0);
 	matrix_free(&mm);
 	for (i = 0; i < m.n; i++)
-		CU_ASSERT_FALSE(m.c[i].t->user_given);
+		CU_ASSERT_FALSE(m.c[i].t && m.c[i].t->user);
 }
 
 static void test_profiles(void)
@@ -336,29 +364,33 @@ static void test_btrfs_shared_reads(void)
 {
 	struct kver v61 = { 6, 1, 0 }, v612 = { 6, 12, 107 }, v614 = { 6, 14, 11 };
 	struct kver v615 = { 6, 15, 0 }, v618 = { 6, 18, 0 };
+	const struct target_ops *btrfs = target_named("btrfs");
+	const struct buffer_ops *buf_shm_ext4 = buffer_named("shm-ext4");
+	const struct buffer_ops *buf_shm_xfs = buffer_named("shm-xfs");
+	const struct buffer_ops *buf_anon = buffer_named("anon"), *buf_memfd = buffer_named("memfd");
 	const char *why = NULL;
 
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v61, DIR_READ, &buf_shm_ext4, &why), -1);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v612, DIR_READ, &buf_shm_ext4, &why), -1);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v614, DIR_READ, &buf_shm_xfs, &why), -1);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v61, DIR_READ, buf_shm_ext4, &why), -1);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v612, DIR_READ, buf_shm_ext4, &why), -1);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v614, DIR_READ, buf_shm_xfs, &why), -1);
 	CU_ASSERT_PTR_NULL(why);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v615, DIR_READ, &buf_shm_ext4, &why), 0);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v615, DIR_READ, buf_shm_ext4, &why), 0);
 	CU_ASSERT_PTR_NOT_NULL(why);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_READ, &buf_shm_xfs, &why), 0);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_WRITE, &buf_shm_xfs, &why), -1);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_READ, &buf_anon, &why), -1);
-	CU_ASSERT_EQUAL(target_btrfs.pins_expected(&v618, DIR_READ, &buf_memfd, &why), -1);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v618, DIR_READ, buf_shm_xfs, &why), 0);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v618, DIR_WRITE, buf_shm_xfs, &why), -1);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v618, DIR_READ, buf_anon, &why), -1);
+	CU_ASSERT_EQUAL(btrfs->pins_expected(&v618, DIR_READ, buf_memfd, &why), -1);
 }
 
 static void test_flavours(void)
 {
 	struct kver v61 = { 6, 1, 0 }, v618 = { 6, 18, 0 };
 
-	CU_ASSERT_EQUAL(engine_sync.flavour(&v618), ITER_UBUF);
-	CU_ASSERT_EQUAL(engine_vector.flavour(&v618), ITER_IOVEC);
-	CU_ASSERT_EQUAL(engine_vector1.flavour(&v61), ITER_IOVEC);
-	CU_ASSERT_EQUAL(engine_vector1.flavour(&v618), ITER_UBUF);
-	CU_ASSERT_EQUAL(engine_uring_fixed.flavour(&v61), ITER_BVEC);
+	CU_ASSERT_EQUAL(engine_named("sync")->flavour(&v618), ITER_UBUF);
+	CU_ASSERT_EQUAL(engine_named("vector")->flavour(&v618), ITER_IOVEC);
+	CU_ASSERT_EQUAL(engine_named("vector1")->flavour(&v61), ITER_IOVEC);
+	CU_ASSERT_EQUAL(engine_named("vector1")->flavour(&v618), ITER_UBUF);
+	CU_ASSERT_EQUAL(engine_named("uring-fixed")->flavour(&v61), ITER_BVEC);
 	CU_ASSERT_STRING_EQUAL(flavour_name(ITER_FOLIOQ), "ITER_FOLIOQ");
 }
 
@@ -451,6 +483,7 @@ int unit_matrix_register(void)
 	ADD_TEST(s, test_ids_unique_and_readable);
 	ADD_TEST(s, test_impossible_have_reasons);
 	ADD_TEST(s, test_default_covers_variants);
+	ADD_TEST(s, test_default_keyed_by_id);
 	ADD_TEST(s, test_filters);
 	ADD_TEST(s, test_user_targets_only_when_given);
 	ADD_TEST(s, test_profiles);

@@ -106,10 +106,10 @@ static void test_check_data_reports(void)
 	struct strbuf why = { 0 };
 
 	pattern_fill(b, LEN, 3, 8192);
-	CU_ASSERT_EQUAL(check_data(b, LEN, 3, 8192, "buffer", &why), 0);
+	CU_ASSERT_EQUAL(check_data(b, LEN, PAT(3, 8192), "buffer", &why), 0);
 	CU_ASSERT_EQUAL(why.len, 0);
 	pattern_fill(b + 100 * 8, 8, 3, 8192 + 200 * 8);
-	CU_ASSERT_EQUAL(check_data(b, LEN, 3, 8192, "buffer", &why), 1);
+	CU_ASSERT_EQUAL(check_data(b, LEN, PAT(3, 8192), "buffer", &why), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "first bad byte at file offset 8992"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "expected "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "found    "));

@@ -1,0 +1,80 @@
+/* eio, short, delay, stuck: how the target answers the held request: an
+ * error (EIO), 4096 bytes short, 300 ms late, or never (the self-test:
+ * the case timeout must report it with the stacks of the waiting task and
+ * of the server). The caller must see exactly that. */
+#include "action.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#define R (1u << DIR_READ)
+#define RW ((1u << DIR_READ) | (1u << DIR_WRITE))
+#define ANON (1u << BACKING_ANON)
+#define ALLB ((1u << BACKING_ANON) | (1u << BACKING_MEMFD) | (1u << BACKING_FILE))
+
+static int eio_step(struct inflight *in, char *err)
+{
+	(void)err;
+	snprintf(in->answer_buf, sizeof(in->answer_buf), "fail %d", EIO);
+	in->answer = in->answer_buf;
+	return 0;
+}
+
+static int short_step(struct inflight *in, char *err)
+{
+	(void)err;
+	snprintf(in->answer_buf, sizeof(in->answer_buf), "short %d", SHORT_BY);
+	in->answer = in->answer_buf;
+	return 0;
+}
+
+static int delay_step(struct inflight *in, char *err)
+{
+	(void)in;
+	(void)err;
+	sleep_ms(DELAY_MS);
+	return 0;
+}
+
+static int stuck_step(struct inflight *in, char *err)
+{
+	(void)err;
+	in->no_answer = 1;
+	return 0;
+}
+
+const struct action_ops action_eio = {
+	.name = "eio",
+	.desc = "the request is answered with EIO: the caller sees EIO",
+	.dirs = RW,
+	.backings = ALLB,
+	.end = END_ERROR,
+	.errnum = EIO,
+	.step = eio_step,
+};
+
+const struct action_ops action_short = {
+	.name = "short",
+	.desc = "the read is answered 4096 bytes short: the caller sees the short count",
+	.dirs = R,
+	.backings = ALLB,
+	.end = END_SHORT,
+	.step = short_step,
+};
+
+const struct action_ops action_delay = {
+	.name = "delay",
+	.desc = "the answer is delayed 300 ms: the IO completes normally",
+	.dirs = RW,
+	.backings = ALLB,
+	.step = delay_step,
+};
+
+const struct action_ops action_stuck = {
+	.name = "stuck",
+	.desc = "self-test: the request is never answered: the case timeout must report it",
+	.dirs = R,
+	.backings = ANON,
+	.flags = ACT_SELFTEST,
+	.step = stuck_step,
+};

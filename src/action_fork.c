@@ -1,0 +1,122 @@
+/* fork while a read is held: the child waits until the read completed,
+ * then exits 0 if its copy of the buffer still holds what the buffer held
+ * at fork (the poison), 1 if it changed; the parent writes another byte of
+ * the first page meanwhile (a guard byte), which must survive. With
+ * FOLL_PIN, fork copies the pinned pages for the child and the read lands
+ * in the parent's buffer. */
+#include "action.h"
+#include "pattern.h"
+#include "result.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define POKE 0x5a
+
+struct fork_state {
+	pid_t child;
+	int go;			/* write end of the pipe the child waits on */
+	char *poked;		/* the byte the parent wrote while held */
+	unsigned char poke, saved;
+};
+
+static void fork_child(struct inflight *in, int rd)
+{
+	struct mismatch m;
+	char c;
+
+	if (read(rd, &c, 1) != 1)
+		_exit(3);
+	_exit(pattern_check(in->b->io, in->b->len, in->poison_seed, in->file_off, &m) ? 1 : 0);
+}
+
+static int fork_step(struct inflight *in, char *err)
+{
+	struct fork_state *fs = calloc(1, sizeof(*fs));
+	int p[2];
+
+	if (!fs || pipe2(p, O_CLOEXEC) < 0) {
+		errf(err, "calloc, pipe");
+		free(fs);
+		return -1;
+	}
+	fflush(NULL);
+	fs->child = fork();
+	if (fs->child < 0) {
+		errf(err, "fork while the read was held");
+		close(p[0]);
+		close(p[1]);
+		free(fs);
+		return -1;
+	}
+	if (fs->child == 0)
+		fork_child(in, p[0]);
+	close(p[0]);
+	fs->go = p[1];
+	fs->poked = in->b->io - 1;
+	fs->saved = *fs->poked;
+	fs->poke = fs->saved ^ POKE;
+	*fs->poked = fs->poke;
+	in->priv = fs;
+	return 0;
+}
+
+static void fork_child_verdict(struct inflight *in, struct fork_state *fs)
+{
+	int status;
+
+	if (write(fs->go, "g", 1) != 1)
+		sb_addf(in->diag, "fork: cannot signal the child: %s\n", strerror(errno));
+	close(fs->go);
+	if (waitpid(fs->child, &status, 0) < 0) {
+		sb_addf(in->diag, "fork: waitpid: %s\n", strerror(errno));
+		in->failed |= CHK_FORK;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+		sb_addf(in->diag, "fork: the child ended with wait status %#x\n", status);
+		in->failed |= CHK_FORK;
+	} else if (WEXITSTATUS(status) == 1) {
+		sb_addf(in->diag, "fork: the child's copy of the buffer changed after fork: the "
+			"read went (partly) to the child's page, not the parent's\n");
+		in->failed |= CHK_FORK;
+	}
+}
+
+static void fork_finish(struct inflight *in)
+{
+	struct fork_state *fs = in->priv;
+
+	if (!fs)
+		return;
+	fork_child_verdict(in, fs);
+	if (*fs->poked != (char)fs->poke) {
+		sb_addf(in->diag, "fork: the byte the parent wrote at buffer -1 while the read was "
+			"held is %02x, not %02x\n", (unsigned char)*fs->poked, fs->poke);
+		in->failed |= CHK_FORK;
+	}
+	*fs->poked = fs->saved;	/* the guard check sees the guard again */
+	free(fs);
+	in->priv = NULL;
+}
+
+/* Measured on Debian's 6.1 (iovbed vm), gone on 6.18. */
+static const struct known_bug fork_known[] = {
+	{ "fuse*/*/read/*/fork", PATH_FUSE, CHK_FORK, CHK_DATA, 0,
+	  "FUSE direct IO held FOLL_GET references: the parent's write after fork COW-copies "
+	  "the buffer and the read lands in the child's page" },
+	{ 0 },
+};
+
+const struct action_ops action_fork = {
+	.name = "fork",
+	.desc = "fork while held, the parent writes the page: data in the parent, not the child",
+	.dirs = 1u << DIR_READ,
+	.backings = 1u << BACKING_ANON,
+	.step = fork_step,
+	.finish = fork_finish,
+	.known = fork_known,
+};

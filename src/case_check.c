@@ -1,0 +1,178 @@
+/* A user-IO case's checks: the IO's result, data, dirty, pins, kernel log. */
+#include "case.h"
+#include "checks.h"
+#include "kpage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void data_bad(struct result *res, unsigned check)
+{
+	res->data_ok = 0;
+	failed(res, check);
+}
+
+static int refusal_expected(const struct tcase *tc)
+{
+	return (tc->e->flags & ENG_REGISTERS) && tc->b->longterm_refused;
+}
+
+/* A long-term pin (registration) of MAP_SHARED disk-file pages is refused. */
+static void check_refusal(struct case_ctx *c)
+{
+	struct result *res = c->res;
+
+	if (c->n >= 0)
+		fail(res, CHK_PINS, "pins: long-term pin (buffer registration) of MAP_SHARED %s "
+		     "pages was allowed; the kernel must refuse it\n", c->tc->b->fs);
+	else if (c->rq.refused != EFAULT && c->rq.refused != EOPNOTSUPP)
+		fail(res, CHK_IO, "io: %s (a refused long-term pin gives EFAULT, or EOPNOTSUPP "
+		     "before 6.5)\n", c->rq.err);
+	else
+		sb_addf(&res->diag, "registration refused as expected: %s\n", c->rq.err);
+}
+
+/* The IO's result against what the case states. */
+static void check_io_result(struct case_ctx *c)
+{
+	const struct tcase *tc = c->tc;
+	struct result *res = c->res;
+	size_t len = tc->v.size;
+
+	switch (case_end(tc)) {
+	case END_ERROR:
+		if (c->n >= 0)
+			fail(res, CHK_IO, "io: the %s returned %zd; it had to fail (%s while held)\n",
+			     dir_name(tc->dir), c->n, tc->a->name);
+		else if (tc->a->errnum && res->io_errno != tc->a->errnum)
+			fail(res, CHK_IO, "io: %s; %s was due\n", c->rq.err, strerror(tc->a->errnum));
+		else
+			sb_addf(&res->diag, "io: failed as it must: %s\n", c->rq.err);
+		return;
+	case END_SHORT:
+		if (c->n < 0)
+			fail(res, CHK_IO, "io: %s\n", c->rq.err);
+		else if ((size_t)c->n != len - SHORT_BY)
+			fail(res, CHK_IO, "io: the read returned %zd; the target answered %d bytes "
+			     "short of %zu, so %zu was due\n", c->n, SHORT_BY, len, len - SHORT_BY);
+		return;
+	case END_FULL:
+		if (c->n < 0)
+			fail(res, CHK_IO, "io: %s\n", c->rq.err);
+		else if ((size_t)c->n != len)
+			fail(res, CHK_IO, "io: short %s: %zd of %zu bytes at file offset %lld\n",
+			     dir_name(tc->dir), c->n, len, (long long)res->file_off);
+		return;
+	}
+}
+
+/* Writes: the file must hold what was written, read back through the
+ * page cache on a second descriptor after dropping the cached range. */
+static void check_written(struct case_ctx *c)
+{
+	off_t off = c->res->file_off;
+	size_t len = (size_t)c->n;
+	void *rb = malloc(len);
+	char err[ERRLEN];
+	int fd = open(c->t->path, O_RDONLY | O_CLOEXEC);
+
+	if (!rb || fd < 0) {
+		errf(err, "open %s, malloc %zu", c->t->path, len);
+		fail(c->res, CHK_DATA, "data: read-back: %s\n", err);
+	} else {
+		posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
+		if (pread(fd, rb, len, off) != (ssize_t)len) {
+			errf(err, "pread %zu at %lld from %s", len, (long long)off, c->t->path);
+			fail(c->res, CHK_DATA, "data: read-back: %s\n", err);
+		} else if (check_data(rb, len, PAT(c->res->seed, off), "file after the write (buffered "
+				      "read-back)", &c->res->diag)) {
+			data_bad(c->res, CHK_DATA);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(rb);
+}
+
+/* Every byte of [p, p + len) is zero. */
+static int check_zero(const char *p, size_t len, const char *what, struct strbuf *diag)
+{
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < len; i++)
+		if (p[i] && !bad++)
+			first = i;
+	if (!bad)
+		return 0;
+	sb_addf(diag, "data: %s: %zu of %zu bytes not zero, the first at +%zu (found %02x)\n",
+		what, bad, len, first, (unsigned char)p[first]);
+	return 1;
+}
+
+/* What the buffer (and for a write, the file) must hold. */
+static void check_buffer(struct case_ctx *c)
+{
+	const struct tcase *tc = c->tc;
+	struct result *res = c->res;
+	struct strbuf *d = &res->diag;
+
+	if (c->in.zero_lo) {
+		/* the pages were dropped while held: the read went to pages no
+		 * longer mapped, the buffer faults in fresh zero pages */
+		if (check_zero(c->in.zero_lo, c->in.zero_hi - c->in.zero_lo, "buffer dropped "
+			       "with MADV_DONTNEED while the read was held", d))
+			data_bad(res, CHK_DATA);
+	} else if (tc->dir == DIR_READ && c->n > 0) {
+		if (check_data(c->b.io, c->n, PAT(c->bed->seed, res->file_off), "buffer after the read",
+			       d))
+			data_bad(res, CHK_DATA);
+	} else if (tc->dir == DIR_WRITE) {
+		if (check_data(c->b.io, tc->v.size, PAT(res->seed, res->file_off), "source buffer after "
+			       "the write (the kernel wrote into it)", d))
+			data_bad(res, CHK_DATA);
+		if (c->n > 0)
+			check_written(c);
+	}
+}
+
+static void check_all_data(struct case_ctx *c)
+{
+	int judged = !c->in.unmapped && !case_ended_badly(c) && !refusal_expected(c->tc);
+
+	if (judged)
+		check_buffer(c);
+	if (c->t->ops->io_verdict && !refusal_expected(c->tc) && c->n > 0 && !case_ended_badly(c) &&
+	    c->t->ops->io_verdict(c->t, c->tc->dir, &c->res->diag))
+		data_bad(c->res, CHK_DATA);
+	if (!c->in.unmapped && !c->in.zero_lo &&
+	    check_guards(c->b.io - GUARD_LEN, c->b.io + c->tc->v.size, GUARD_LEN, c->gseed,
+			 &c->res->diag))
+		data_bad(c->res, CHK_GUARD);
+}
+
+void case_check(struct case_ctx *c)
+{
+	const struct tcase *tc = c->tc;
+
+	c->res->refused = c->rq.refused;
+	if (refusal_expected(tc))
+		check_refusal(c);
+	else if (!c->res->cut || (tc->a && (tc->a->flags & ACT_CUTS)))
+		check_io_result(c);
+	if (tc->a && tc->a->finish) {
+		tc->a->finish(&c->in);
+		c->in.priv = NULL;
+	}
+	if (c->in.failed) {
+		c->res->data_ok = 0;
+		failed(c->res, c->in.failed);
+	}
+	check_all_data(c);
+	check_case_dirty(c);
+	check_case_pins(c);
+	check_case_log(c->bed, c->res);
+}

@@ -1,0 +1,76 @@
+/* The dirty check of a read into MAP_SHARED file pages: every page dirty
+ * after completion, and the data in the buffer's own file. */
+#include "case.h"
+#include "checks.h"
+#include "kpage.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void read_dirty(struct case_ctx *c)
+{
+	struct buffer *b = &c->b;
+	size_t n = kpage_count(&kpage_default, b->io, b->len);
+	uint64_t *flags = calloc(n, sizeof(*flags));
+	char err[ERRLEN];
+
+	c->res->dirtied = 1;
+	if (!flags || kpage_flags(&kpage_default, b->io, b->len, flags, err) < 0) {
+		fail(c->res, CHK_DIRTY, "dirty: %s\n", flags ? err : "calloc failed");
+		c->res->dirtied = 0;
+	} else if (check_dirty(flags, n, (uintptr_t)b->io & ~4095UL, 4096, &c->res->diag)) {
+		c->res->dirtied = 0;
+		failed(c->res, CHK_DIRTY);
+	}
+	free(flags);
+}
+
+/* After munmap + fsync the file is read back with O_DIRECT on a fresh
+ * descriptor (from the medium, not from a cache that a leaked pin could
+ * keep). */
+static void read_reached_file(struct case_ctx *c)
+{
+	struct buffer *b = &c->b;
+	off_t lo = c->io_in_file & ~4095L;
+	size_t span = ((c->io_in_file + b->len + 4095) & ~4095UL) - lo;
+	char err[ERRLEN];
+	void *back = NULL;
+	int fd;
+
+	if (c->res->dirtied < 0)
+		c->res->dirtied = 1;
+	if (b->map)
+		munmap(b->map, b->maplen);
+	b->map = NULL;
+	if (fsync(b->fd) < 0) {
+		errf(err, "fsync %s", b->path);
+		fail(c->res, CHK_DIRTY, "dirty: %s\n", err);
+		return;
+	}
+	fd = open(b->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 || posix_memalign(&back, 4096, span) || pread(fd, back, span, lo) != (ssize_t)span) {
+		errf(err, "O_DIRECT read of the buffer file %s", b->path);
+		fail(c->res, CHK_DIRTY, "dirty: %s\n", err);
+	} else if (check_data((char *)back + (c->io_in_file - lo), b->len,
+			      PAT(c->bed->seed, c->res->file_off), "buffer's own file after "
+			      "munmap+fsync (read data lost: page not dirtied?)", &c->res->diag)) {
+		c->res->dirtied = 0;
+		failed(c->res, CHK_DIRTY);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(back);
+}
+
+/* Only disk files: shmem pages (memfd) cannot be cleaned. */
+void check_case_dirty(struct case_ctx *c)
+{
+	if (c->tc->dir != DIR_READ || c->n != (ssize_t)c->tc->v.size ||
+	    c->b.ops->backing != BACKING_FILE || case_ended_badly(c))
+		return;
+	if (!c->in.unmapped)
+		read_dirty(c);
+	read_reached_file(c);
+}

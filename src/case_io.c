@@ -1,0 +1,139 @@
+/* A user-IO case's IO: the pin window around it, and for an in-flight
+ * action the hold, the pins held meanwhile, the step, the answer. */
+#include "case.h"
+#include "checks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SETTLE_MS 1000		/* re-read an imbalance this long before calling it a leak */
+#define HOLD_WAIT_MS 10000	/* the IO must reach the target's hold by then */
+
+static int held_in_flight(const struct tcase *tc)
+{
+	return tc->a && !(tc->a->flags & ACT_AFTER);
+}
+
+/* Wait until the target holds the request: 1 held, 0 never (a failure of
+ * the case), -1 the test bed could not tell (err). */
+static int wait_held(struct case_ctx *c, char *err)
+{
+	unsigned waited = 0;
+	int held;
+
+	while ((held = c->t->ops->held(c->t, err)) == 0 && waited < HOLD_WAIT_MS) {
+		sleep_ms(2);
+		waited += 2;
+	}
+	if (held == 0)
+		fail(c->res, CHK_REACHED, "inflight: the %s at file offset %lld never reached %s "
+		     "within %u ms\n", dir_name(c->tc->dir), (long long)c->rq.off, c->t->ops->name,
+		     HOLD_WAIT_MS);
+	return held;
+}
+
+/* While held, the pages are pinned on a kernel whose path pins. */
+static int pins_while_held(struct case_ctx *c, const struct pin_snap *before, char *err)
+{
+	struct pin_snap during;
+	struct result *res = c->res;
+
+	if (pin_read(c->bed->vs, &during, err) < 0)
+		return -1;
+	res->held = pin_delta(before, &during);
+	if (!(c->tc->e->flags & ENG_REGISTERS) && profile_path_pins(&c->bed->prof, c->t->found.path) &&
+	    res->held.acquired - res->held.released <= 0)
+		fail(res, CHK_HELD, "pins: none outstanding while the %s was held: acquired %+lld "
+		     "released %+lld\n", dir_name(c->tc->dir), res->held.acquired,
+		     res->held.released);
+	return 0;
+}
+
+/* Hold, wait for it, act, answer. -1 (err): the test bed could not do
+ * its part; the request is let go as if never held. */
+static int act_on_held(struct case_ctx *c, const struct pin_snap *before, char *err)
+{
+	int held = wait_held(c, err), ret = -1;
+
+	if (held < 0)
+		goto answer;
+	if (held == 0 || pins_while_held(c, before, err) < 0)
+		goto answer;
+	if (c->tc->a->step(&c->in, err) < 0)
+		goto answer;
+	ret = 0;
+answer:
+	c->res->cut |= c->in.cut;
+	if (ret < 0 || held == 0 || !c->in.no_answer) {
+		char aerr[ERRLEN];
+
+		if (c->t->ops->release(c->t, ret < 0 ? NULL : c->in.answer, aerr) < 0 && ret == 0) {
+			snprintf(err, ERRLEN, "%s", aerr);
+			ret = -1;
+		}
+	}
+	return held == 0 ? 0 : ret;
+}
+
+/* The IO in a thread; held and acted on if the case says so. */
+static int io_in_thread(struct case_ctx *c, char *err)
+{
+	struct pin_snap before;
+	struct io_thread *it;
+	int ret = 0;
+	char jerr[ERRLEN];
+
+	if (held_in_flight(c->tc) && (c->t->ops->hold(c->t, c->tc->dir, c->rq.off, err) < 0 ||
+				      pin_read(c->bed->vs, &before, err) < 0))
+		return -1;
+	it = io_thread_start(c, err);
+	if (!it)
+		return -1;
+	if (held_in_flight(c->tc))
+		ret = act_on_held(c, &before, err);
+	if (io_thread_join(c, it, jerr) < 0) {
+		snprintf(err, ERRLEN, "%s", jerr);
+		return -1;
+	}
+	return ret;
+}
+
+static int io_window(struct case_ctx *c, char *err)
+{
+	const struct vmstat_src *vs = c->bed->vs;
+
+	if (pin_read(vs, &c->s0, err) < 0)
+		return -1;
+	kmsg_mark(&c->bed->kmsg);
+	if (io_in_thread(c, err) < 0)
+		return -1;
+	if (pin_read(vs, &c->s3, err) < 0 || pin_settle(vs, &c->s0, &c->s3, SETTLE_MS, err) < 0)
+		return -1;
+	c->in.n = c->n;
+	if (c->tc->a && (c->tc->a->flags & ACT_AFTER))
+		return c->tc->a->step(&c->in, err);
+	return 0;
+}
+
+/* The window holds only the IO under test: the engine prepares before it
+ * and finishes after it. */
+int case_io(struct case_ctx *c)
+{
+	const struct engine_ops *e = c->tc->e;
+	char err[ERRLEN] = "";
+	int ret = -1;
+
+	if (e->prepare && e->prepare(&c->rq) < 0)
+		snprintf(err, sizeof(err), "%s", c->rq.err);
+	else
+		ret = io_window(c, err);
+	if (e->finish)
+		e->finish(&c->rq, ret < 0 ? -1 : c->n);
+	if (ret == 0 && c->rq.bed_error) {
+		snprintf(err, sizeof(err), "%s", c->rq.err);
+		ret = -1;
+	}
+	if (ret < 0)
+		not_run(c->res, SETUP_BROKEN, err);
+	return ret;
+}

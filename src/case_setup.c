@@ -1,0 +1,141 @@
+/* A user-IO case's set-up: target, engine, file offset, buffer, descriptor. */
+#include "case.h"
+#include "pattern.h"
+#include "registry.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define GUARD_KEY 0x6775617264ULL	/* "guard" */
+#define POISON_KEY 0x706f69736f6eULL	/* "poison" */
+
+/* The target, the engine and what the action needs of the machine. */
+static int case_ready(struct case_ctx *c)
+{
+	const struct tcase *tc = c->tc;
+	const char *why;
+	enum setup_state st = bed_target(c->bed, tc->ti, &c->t);
+
+	if (st != SETUP_READY) {
+		not_run(c->res, st, c->t->why);
+		return -1;
+	}
+	st = bed_engine(c->bed, tc->ei, &why);
+	if (st != SETUP_READY) {
+		not_run(c->res, st, why);
+		return -1;
+	}
+	if (tc->a && (tc->a->flags & ACT_NUMA) && numa_nodes() < 2) {
+		not_run(c->res, SETUP_SKIP, "one NUMA node: move_pages has no other node to move "
+			"the pages to");
+		return -1;
+	}
+	return 0;
+}
+
+/* Where in the target's region the IO goes: from the case's seed. */
+static void case_offset(struct case_ctx *c)
+{
+	const struct target *t = c->t;
+	off_t span = t->region - (off_t)c->tc->v.size;
+
+	c->res->file_off = (c->tc->dir == DIR_READ ? t->read_base : t->write_base) +
+		(off_t)(c->res->seed % (uint64_t)(span / t->ops->align + 1)) * t->ops->align;
+}
+
+/* The buffer with its guards; a read's destination holds poison, a
+ * write's source the pattern; file pages clean, so only the read can
+ * dirty them. */
+static int case_buffer(struct case_ctx *c)
+{
+	const struct tcase *tc = c->tc;
+	size_t len = tc->v.size;
+	char why[ERRLEN];
+	enum setup_state st = buffer_get(&c->b, tc->b, &tc->v, &c->bed->env, why);
+
+	if (st != SETUP_READY)
+		goto out;
+	c->io_in_file = c->b.io - (char *)c->b.map;
+	guard_fill(c->b.io - GUARD_LEN, GUARD_LEN, c->gseed);
+	guard_fill(c->b.io + len, GUARD_LEN, c->gseed);
+	pattern_fill(c->b.io, len, tc->dir == DIR_READ ? c->res->seed ^ POISON_KEY : c->res->seed,
+		     c->res->file_off);
+	if (c->b.ops->confirm && (st = c->b.ops->confirm(&c->b, why)) != SETUP_READY)
+		goto out;
+	if (tc->dir == DIR_READ && c->b.ops->backing == BACKING_FILE &&
+	    msync(c->b.map, c->b.maplen, MS_SYNC) < 0) {
+		errf(why, "msync MS_SYNC of the buffer");
+		st = SETUP_BROKEN;
+		goto out;
+	}
+	return 0;
+out:
+	not_run(c->res, st, why);
+	return -1;
+}
+
+static int case_open(struct case_ctx *c)
+{
+	const struct target *t = c->t;
+	char why[ERRLEN];
+
+	c->fd = open(t->path, O_RDWR | (t->ops->no_odirect ? 0 : O_DIRECT) | O_CLOEXEC);
+	if (c->fd < 0) {
+		errf(why, "open %s%s", t->path, t->ops->no_odirect ? "" : " O_DIRECT");
+		not_run(c->res, SETUP_BROKEN, why);
+		return -1;
+	}
+	memset(&c->rq, 0, sizeof(c->rq));
+	c->rq = (struct io_req){ .fd = c->fd, .path = t->path, .dir = c->tc->dir, .buf = c->b.io,
+				 .len = c->tc->v.size, .off = c->res->file_off,
+				 .align = t->ops->align, .vs = c->bed->vs };
+	if (t->ops->io_expect &&
+	    t->ops->io_expect(c->t, &(struct io_plan){ c->tc->dir, c->res->file_off,
+						       c->tc->v.size, c->res->seed }, why) < 0) {
+		not_run(c->res, SETUP_BROKEN, why);
+		return -1;
+	}
+	return 0;
+}
+
+int case_setup(struct case_ctx *c)
+{
+	c->fd = -1;
+	c->b.fd = -1;
+	c->gseed = c->res->seed ^ GUARD_KEY;
+	c->in = (struct inflight){ .b = &c->b, .dir = c->tc->dir, .diag = &c->res->diag,
+				   .poison_seed = c->res->seed ^ POISON_KEY };
+	if (case_ready(c) < 0)
+		return -1;
+	c->in.t = c->t;
+	case_offset(c);
+	c->in.file_off = c->res->file_off;
+	if (case_buffer(c) < 0 || case_open(c) < 0)
+		return -1;
+	return 0;
+}
+
+void case_teardown(struct case_ctx *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->tc->a && c->tc->a->finish && c->in.priv)	/* an action cut short */
+		c->tc->a->finish(&c->in);
+	buffer_put(&c->b);
+	if (c->res->cut && c->t)	/* a cut-off target is set up anew for the next case */
+		target_teardown(c->t);
+}
+
+enum io_end case_end(const struct tcase *tc)
+{
+	return tc->a ? tc->a->end : END_FULL;
+}
+
+int case_ended_badly(const struct case_ctx *c)
+{
+	return case_end(c->tc) == END_ERROR || c->res->cut;
+}

@@ -1,0 +1,26 @@
+/* The plugins' environment: the run's hugetlb reservation. */
+#include "env.h"
+
+#include <stdio.h>
+
+#define HUGETLB_PAGES 8	/* the largest case maps 4 huge pages */
+
+enum setup_state env_hugetlb(struct env *env, char *why)
+{
+	if (env->hugetlb == SETUP_NONE) {
+		if (hugetlb_reserve(env->scratch, HUGETLB_PAGES, env->hugetlb_why) < 0) {
+			env->hugetlb = SETUP_BROKEN;
+		} else if (env->scratch->hugetlb_added < HUGETLB_PAGES) {
+			snprintf(env->hugetlb_why, sizeof(env->hugetlb_why),
+				 "could reserve only %ld of %d hugetlb pages (memory too "
+				 "fragmented or too small)", env->scratch->hugetlb_added,
+				 HUGETLB_PAGES);
+			env->hugetlb = SETUP_SKIP;
+		} else {
+			env->hugetlb = SETUP_READY;
+		}
+	}
+	if (env->hugetlb != SETUP_READY)
+		snprintf(why, ERRLEN, "%s", env->hugetlb_why);
+	return env->hugetlb;
+}

@@ -1,0 +1,143 @@
+/* Counting the cases of a run: per target x method, per path, skips by
+ * reason, the ids to list. */
+#include "tally.h"
+#include "engine.h"
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct path_sum *path_of(struct tally *r, const struct tcase *tc)
+{
+	const char *target = tc->t ? tc->t->name : "regress", *method = case_method(tc);
+	struct path_sum *p;
+	size_t i;
+
+	for (i = 0; i < r->npaths; i++)
+		if (!strcmp(r->paths[i].target, target) && !strcmp(r->paths[i].method, method))
+			return &r->paths[i];
+	p = &r->paths[r->npaths++];	/* at most one per case: maxpaths */
+	p->target = target;
+	p->method = method;
+	p->flavour = tc->kind == CASE_IO ? tc->e->flavour : tc->kind == CASE_KERNEL ?
+		tc->k->flavour : tc->r->flavour;
+	p->registers = tc->kind == CASE_IO && (tc->e->flags & ENG_REGISTERS);
+	return p;
+}
+
+/* A case that says whether its path pins: user pages handed to the IO
+ * itself (not registered, not kernel pages), the path's own expectation. */
+static int counts_for_conversion(const struct bed *bed, const struct tcase *tc)
+{
+	const struct target *t;
+	const char *why;
+
+	if (tc->kind != CASE_IO || (tc->e->flags & (ENG_REGISTERS | ENG_KERNEL_PAGES)))
+		return 0;
+	t = &bed->targets[tc->ti];
+	if (t->found.path >= PATH_COUNT)
+		return 0;
+	return !t->found.pins_rule || t->found.pins_rule(&bed->prof.v, tc->dir, tc->b, &why) < 0;
+}
+
+static void tally_skip(struct tally *r, const struct tcase *tc, const char *reason)
+{
+	struct skip_group *g;
+	char word[40];
+	size_t i;
+
+	for (i = 0; i < r->nskips; i++)
+		if (!strncmp(r->skips[i].reason, reason, sizeof(r->skips[i].reason) - 1))
+			break;
+	if (i == r->nskips) {
+		if (r->nskips == SKIP_GROUPS)
+			i--;	/* the last group takes the rest */
+		else
+			r->nskips++;
+		snprintf(r->skips[i].reason, sizeof(r->skips[i].reason), "%.159s", reason);
+	}
+	g = &r->skips[i];
+	g->n++;
+	snprintf(word, sizeof(word), " %s,", tc->t ? tc->t->name : "regress");
+	if (!strstr(g->targets, word) && strlen(g->targets) + strlen(word) < sizeof(g->targets))
+		strcat(g->targets, word);
+}
+
+static void list_id(struct strbuf *sb, size_t nth, const char *id)
+{
+	if (nth <= LIST_SHOWN)
+		sb_addf(sb, "  %s\n", id);
+}
+
+static void tally_outcome(struct tally *r, struct path_sum *p, const struct tcase *tc,
+			  const struct result *res)
+{
+	switch (res->out) {
+	case OUT_PASS: r->pass++; p->pass++; break;
+	case OUT_FAIL: p->fail++; list_id(&r->failed, ++r->fail + r->broken, tc->id); break;
+	case OUT_SKIP: r->skip++; p->skip++; tally_skip(r, tc, res->reason); break;
+	case OUT_BROKEN: p->broken++; list_id(&r->failed, r->fail + ++r->broken, tc->id); break;
+	case OUT_XFAIL: p->xfail++; list_id(&r->todo, ++r->xfail, tc->id); break;
+	}
+}
+
+void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
+		  const struct result *res)
+{
+	struct path_sum *p = path_of(r, tc);
+
+	tally_outcome(r, p, tc, res);
+	r->secs_cases += res->secs;
+	if (res->out != OUT_PASS && res->out != OUT_FAIL)
+		return;
+	p->ran++;
+	if (res->refused) {
+		p->refused++;
+		return;
+	}
+	*(res->pinned ? &p->pinned : &p->unpinned) += 1;
+	if (counts_for_conversion(bed, tc))
+		(res->pinned ? r->conv_pinned : r->conv_unpinned)[bed->targets[tc->ti].found.path]++;
+	*(res->balanced ? &p->balanced : &p->unbalanced) += 1;
+	if (res->dirtied == 1)
+		p->dirty_yes++;
+	else if (res->dirtied == 0)
+		p->dirty_no++;
+	*(res->data_ok ? &p->data_ok : &p->data_bad) += 1;
+}
+
+const char *yes_no(size_t yes, size_t no)
+{
+	if (!yes && !no)
+		return "-";
+	if (!no)
+		return "yes";
+	if (!yes)
+		return "no";
+	return "MIXED";
+}
+
+const char *path_sum_pinned(const struct path_sum *p)
+{
+	if (p->registers && p->refused && !p->pinned && !p->unpinned)
+		return "refused";
+	return yes_no(p->pinned, p->unpinned);
+}
+
+
+int tally_init(struct tally *r, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->maxpaths = max + 1;
+	r->paths = calloc(r->maxpaths, sizeof(*r->paths));
+	return r->paths ? 0 : -1;
+}
+
+void tally_free(struct tally *r)
+{
+	free(r->paths);
+	r->paths = NULL;
+	sb_free(&r->failed);
+	sb_free(&r->todo);
+}

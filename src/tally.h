@@ -1,0 +1,52 @@
+#ifndef IOVBED_TALLY_H
+#define IOVBED_TALLY_H
+
+#include "bed.h"
+#include "matrix.h"
+#include "result.h"
+
+#define SKIP_GROUPS 64
+#define LIST_SHOWN 20		/* ids the summary lists per kind */
+
+/* The cases of one target x method (engine, kernel IO or regression). */
+struct path_sum {
+	const char *target;	/* "regress" for the regressions */
+	const char *method;
+	enum flavour (*flavour)(const struct kver *v);
+	int registers;		/* a registering engine: "refused" is a pinned state */
+	size_t ran, pass, fail, skip, broken, xfail;
+	size_t pinned, unpinned, balanced, unbalanced;
+	size_t dirty_yes, dirty_no, data_ok, data_bad, refused;
+};
+
+/* Skipped cases with one reason, and the targets they were on. */
+struct skip_group {
+	char reason[160];
+	char targets[160];
+	size_t n;
+};
+
+/* What a run's cases came to. */
+struct tally {
+	size_t pass, fail, skip, broken, xfail;
+	struct path_sum *paths;	/* target x method, in the order first seen */
+	size_t npaths, maxpaths;
+	/* user-buffer direct IO cases by the path found under their target */
+	size_t conv_pinned[PATH_COUNT], conv_unpinned[PATH_COUNT];
+	struct strbuf failed, todo;	/* ids of failed/broken and TODO cases */
+	struct skip_group skips[SKIP_GROUPS];
+	size_t nskips;
+	double secs_cases;
+};
+
+/* Room for the sums of up to max cases. 0, or -1. */
+int tally_init(struct tally *r, size_t max);
+void tally_free(struct tally *r);
+void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
+		const struct result *res);
+/* "yes", "no", "MIXED" or "-" (neither) */
+const char *yes_no(size_t yes, size_t no);
+/* Pinned column of a path_sum: yes/no/MIXED, or "refused" (registration). */
+const char *path_sum_pinned(const struct path_sum *p);
+
+#endif

@@ -1,0 +1,35 @@
+#ifndef IOVBED_TARGET_FUSE_H
+#define IOVBED_TARGET_FUSE_H
+
+#include "loop.h"
+#include "target.h"
+
+/* A FUSE target's state: the daemon, its mount, what is stacked on it. */
+struct fuse_target {
+	pid_t pid;
+	unsigned long conn;	/* the connection's number under FUSECTL_DIR */
+	char mnt[PATH_MAX];
+	char ctl[PATH_MAX + 8];
+	char status[PATH_MAX + 16];	/* the daemon's status line, outside the mount */
+	struct loopdev loop;	/* loop-fuse, ext4-fuse */
+	char fsmnt[PATH_MAX];	/* ext4-fuse */
+	int fs_mounted;
+};
+
+/* Commands to the daemon's control file, through the page cache (not
+ * pinned): 0, or -1 with err. */
+int fuse_ctl(struct fuse_target *ft, const char *cmd, char *err);
+/* The daemon's status line, from a file outside the mount. */
+int fuse_status(struct fuse_target *ft, char *out, size_t len, char *err);
+
+/* What the kernel's own IO into the FUSE targets' files (kio_exec.c,
+ * kio_acct.c) uses of the test bed's daemon. */
+const char *fuse_mount(const struct target *t);
+/* A command to the daemon's control file ("reset"). */
+int fuse_command(struct target *t, const char *cmd, char *err);
+/* The daemon's log of requests on its script and acct files. */
+int fuse_request_log(const struct target *t, char *out, size_t len, char *err);
+
+extern const struct kernel_io kio_exec, kio_acct;
+
+#endif
