@@ -77,6 +77,12 @@ static enum setup_state open_oob(struct target *t, struct nfs_target *nt, const 
 static enum setup_state nfs_self_setup(struct target *t, struct env *env)
 {
 	const char *vers = t->ops->cfg;
+
+#ifndef HAVE_LIBNFS
+	(void)vers;
+	(void)env;
+	return built_without("libnfs", "libnfs", t->why);
+#endif
 	struct nfs_target *nt = calloc(1, sizeof(*nt));
 	char opts[64], src[PATH_MAX + 16], url[PATH_MAX + 32], dir[PATH_MAX];
 	enum setup_state st;
@@ -135,6 +141,10 @@ static enum setup_state nfs_self_setup(struct target *t, struct env *env)
 
 static enum setup_state nfs_user_setup(struct target *t, struct env *env)
 {
+#ifndef HAVE_LIBNFS
+	(void)env;
+	return built_without("libnfs", "libnfs", t->why);
+#endif
 	struct nfs_target *nt = calloc(1, sizeof(*nt));
 	enum setup_state st;
 

@@ -2,6 +2,7 @@
 #include "engine.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 int engine_does(const struct engine_ops *e, enum dir d)
@@ -74,4 +75,11 @@ enum flavour splice_write_flavour(const struct kver *v)
 enum flavour splice_read_flavour(const struct kver *v)
 {
 	return kver_ge(v, 6, 5) ? ITER_BVEC : ITER_PIPE;
+}
+
+ssize_t engine_not_built(struct io_req *rq)
+{
+	snprintf(rq->err, ERRLEN, "this build of iovbed has no such engine");
+	rq->bed_error = 1;
+	return -1;
 }

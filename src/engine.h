@@ -82,8 +82,12 @@ int iov_split(void *buf, size_t len, unsigned align, int max_segs, struct iovec 
 /* preadv/pwritev with up to max_segs segments (vector, vector1). */
 ssize_t vector_run_segs(struct io_req *rq, int max_segs);
 
-/* Probes shared by the io_uring and libaio engines (and regressions). */
+/* Probes shared by the io_uring and libaio engines (and regressions): a
+ * build without the library SKIPs, naming the configure flag. */
 int uring_probe(char *why);
 int aio_probe(char *why);
+/* The run of an engine whose library the build left out (never reached:
+ * its probe SKIPs first). */
+ssize_t engine_not_built(struct io_req *rq);
 
 #endif

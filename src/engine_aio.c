@@ -3,6 +3,7 @@
 
 #include <errno.h>
 
+#ifdef HAVE_LIBAIO
 ssize_t aio_complete(struct iocb *cb, struct io_req *rq, const char *op)
 {
 	struct io_event ev;
@@ -44,8 +45,11 @@ out:
 	return ret;
 }
 
+#endif
+
 int aio_probe(char *why)
 {
+#ifdef HAVE_LIBAIO
 	io_context_t ctx = 0;
 	int r = io_setup(1, &ctx);
 
@@ -60,6 +64,9 @@ int aio_probe(char *why)
 	}
 	io_destroy(ctx);
 	return SETUP_READY;
+#else
+	return built_without("libaio", "libaio", why);
+#endif
 }
 
 static enum flavour aio_flavour(const struct kver *v)
@@ -67,6 +74,7 @@ static enum flavour aio_flavour(const struct kver *v)
 	return kver_ge(v, 6, 4) ? ITER_UBUF : ITER_IOVEC;
 }
 
+#ifdef HAVE_LIBAIO
 static ssize_t aio_run(struct io_req *rq)
 {
 	struct iocb cb;
@@ -78,6 +86,8 @@ static ssize_t aio_run(struct io_req *rq)
 	return aio_complete(&cb, rq, rq->dir == DIR_READ ? "IOCB_CMD_PREAD" : "IOCB_CMD_PWRITE");
 }
 
+#endif
+
 const struct engine_ops engine_aio = {
 	.name = "aio",
 	.desc = "libaio PREAD/PWRITE",
@@ -85,5 +95,5 @@ const struct engine_ops engine_aio = {
 	.max_segs = 1,
 	.probe = aio_probe,
 	.flavour = aio_flavour,
-	.run = aio_run,
+	.run = WITH_AIO(aio_run),
 };

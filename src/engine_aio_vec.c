@@ -7,6 +7,7 @@ static enum flavour aio_vec_flavour(const struct kver *v)
 	return ITER_IOVEC;
 }
 
+#ifdef HAVE_LIBAIO
 static ssize_t aio_vec_run(struct io_req *rq)
 {
 	struct iovec iov[MAX_SEGS];
@@ -20,6 +21,8 @@ static ssize_t aio_vec_run(struct io_req *rq)
 	return aio_complete(&cb, rq, rq->dir == DIR_READ ? "IOCB_CMD_PREADV" : "IOCB_CMD_PWRITEV");
 }
 
+#endif
+
 const struct engine_ops engine_aio_vec = {
 	.name = "aio-vec",
 	.desc = "libaio PREADV/PWRITEV, 2-4 segments",
@@ -27,5 +30,5 @@ const struct engine_ops engine_aio_vec = {
 	.max_segs = MAX_SEGS,
 	.probe = aio_probe,
 	.flavour = aio_vec_flavour,
-	.run = aio_vec_run,
+	.run = WITH_AIO(aio_vec_run),
 };

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef HAVE_LIBURING
 int uring_ring(struct io_uring *ring, struct io_req *rq)
 {
 	int ret = io_uring_queue_init(4, ring, 0);
@@ -47,8 +48,11 @@ ssize_t uring_complete(struct io_uring *ring, struct io_req *rq, const char *op)
 	return res;
 }
 
+#endif
+
 int uring_probe(char *why)
 {
+#ifdef HAVE_LIBURING
 	struct io_uring ring;
 	long long disabled = read_ll("/proc/sys/kernel/io_uring_disabled", NULL);
 	int ret;
@@ -69,6 +73,9 @@ int uring_probe(char *why)
 	}
 	io_uring_queue_exit(&ring);
 	return SETUP_READY;
+#else
+	return built_without("liburing", "liburing", why);
+#endif
 }
 
 static enum flavour uring_flavour(const struct kver *v)
@@ -76,6 +83,7 @@ static enum flavour uring_flavour(const struct kver *v)
 	return kver_ge(v, 6, 4) ? ITER_UBUF : ITER_IOVEC;
 }
 
+#ifdef HAVE_LIBURING
 static ssize_t uring_run(struct io_req *rq)
 {
 	struct io_uring ring;
@@ -94,6 +102,8 @@ static ssize_t uring_run(struct io_req *rq)
 	return ret;
 }
 
+#endif
+
 const struct engine_ops engine_uring = {
 	.name = "uring",
 	.desc = "io_uring READ/WRITE",
@@ -101,5 +111,5 @@ const struct engine_ops engine_uring = {
 	.max_segs = 1,
 	.probe = uring_probe,
 	.flavour = uring_flavour,
-	.run = uring_run,
+	.run = WITH_URING(uring_run),
 };

@@ -11,6 +11,7 @@ static enum flavour uring_fixed_flavour(const struct kver *v)
 	return ITER_BVEC;
 }
 
+#ifdef HAVE_LIBURING
 static ssize_t uring_fixed_run(struct io_req *rq)
 {
 	struct iovec iov = { rq->buf, rq->len };
@@ -50,6 +51,8 @@ out_exit:
 	return ret;
 }
 
+#endif
+
 const struct engine_ops engine_uring_fixed = {
 	.name = "uring-fixed",
 	.desc = "io_uring READ_FIXED/WRITE_FIXED, registered buffer",
@@ -57,5 +60,5 @@ const struct engine_ops engine_uring_fixed = {
 	.max_segs = 1,
 	.probe = uring_probe,
 	.flavour = uring_fixed_flavour,
-	.run = uring_fixed_run,
+	.run = WITH_URING(uring_fixed_run),
 };

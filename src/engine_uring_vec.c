@@ -7,6 +7,7 @@ static enum flavour uring_vec_flavour(const struct kver *v)
 	return ITER_IOVEC;
 }
 
+#ifdef HAVE_LIBURING
 static ssize_t uring_vec_run(struct io_req *rq)
 {
 	struct iovec iov[MAX_SEGS];
@@ -27,6 +28,8 @@ static ssize_t uring_vec_run(struct io_req *rq)
 	return ret;
 }
 
+#endif
+
 const struct engine_ops engine_uring_vec = {
 	.name = "uring-vec",
 	.desc = "io_uring READV/WRITEV, 2-4 segments",
@@ -34,5 +37,5 @@ const struct engine_ops engine_uring_vec = {
 	.max_segs = MAX_SEGS,
 	.probe = uring_probe,
 	.flavour = uring_vec_flavour,
-	.run = uring_vec_run,
+	.run = WITH_URING(uring_vec_run),
 };

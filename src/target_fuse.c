@@ -172,9 +172,13 @@ static enum setup_state fuse_loop(struct target *t, struct fuse_target *ft, stru
 
 static enum setup_state fuse_setup(struct target *t, struct env *env)
 {
-	struct fuse_target *ft = calloc(1, sizeof(*ft));
+	struct fuse_target *ft;
 	enum setup_state st;
 
+#ifndef HAVE_FUSE3
+	return built_without("libfuse3", "fuse3", t->why);
+#endif
+	ft = calloc(1, sizeof(*ft));
 	if (!ft) {
 		errf(t->why, "calloc");
 		return SETUP_BROKEN;

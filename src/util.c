@@ -1,5 +1,6 @@
 /* Small helpers: strings, files, commands, hashing. */
 #include "util.h"
+#include "iovbed.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -501,4 +502,10 @@ int numa_nodes(void)
 		p++;
 	}
 	return n ? n : 1;
+}
+
+int built_without(const char *lib, const char *flag, char *why)
+{
+	snprintf(why, ERRLEN, "built without %s (configure --without-%s)", lib, flag);
+	return SETUP_SKIP;
 }

@@ -41,6 +41,9 @@ int rm_rf(const char *path);
 void fmt_size(char *out, size_t outlen, size_t n);
 int parse_size(const char *s, size_t *out);
 double now_sec(void);
+/* SETUP_SKIP (as an int) with why: "built without LIB (configure
+ * --without-FLAG)": a case that needs a library the build left out. */
+int built_without(const char *lib, const char *flag, char *why);
 /* Is there an executable of this name in $PATH (or /usr/sbin, /sbin)? */
 int have_command(const char *name);
 /* Unmount mnt, lazily if it is busy. */
