@@ -102,37 +102,32 @@ static void io_case(struct tcase *c, const struct point *p, size_t ei, const str
 		 dir_name(p->d), vname, p->a ? "/" : "", p->a ? p->a->name : "");
 }
 
-/* The default takes one of n possible choices of a combination: keyed by
- * a hash of the combination's own id, so adding a row anywhere leaves the
- * choices of every other combination as they were. */
-static size_t pick_of(const char *key, size_t n)
+/* The default takes one possible case of a combination c[0..n): the one
+ * whose own id hashes lowest (rendezvous hashing). Neither table position
+ * nor the number of choices decides, so a row added anywhere changes a
+ * combination's choice only where one of its own cases wins. */
+static void mark_pick(struct tcase *c, size_t n)
 {
-	return (size_t)(mix64(hash_str(key)) % n);
-}
+	uint64_t best = UINT64_MAX, h;
+	size_t i, pick = n;
 
-/* Mark the pick-th possible case of c[0..n) as in the default. */
-static void mark_pick(struct tcase *c, size_t n, const char *key)
-{
-	size_t i, possible = 0, pick;
-
-	for (i = 0; i < n; i++)
-		possible += !c[i].impossible;
-	if (!possible)
-		return;
-	pick = pick_of(key, possible);
-	for (i = 0; i < n; i++)
-		if (!c[i].impossible && pick-- == 0) {
-			c[i].in_default = 1;
-			return;
+	for (i = 0; i < n; i++) {
+		if (c[i].impossible)
+			continue;
+		h = mix64(hash_str(c[i].id));
+		if (pick == n || h < best) {
+			best = h;
+			pick = i;
 		}
+	}
+	if (pick < n)
+		c[pick].in_default = 1;
 }
 
 /* target x engine x buffer x direction: every variant, one by default. */
 static size_t add_io_cases(struct matrix *m, size_t n, size_t ti)
 {
-	const struct target_ops *t = target_table[ti];
 	size_t ei, bi, vi;
-	char key[128];
 	int d;
 
 	for (ei = 0; ei < engine_count; ei++)
@@ -143,9 +138,7 @@ static size_t add_io_cases(struct matrix *m, size_t n, size_t ti)
 
 				for (vi = 0; vi < variant_count; vi++)
 					io_case(&m->c[n++], &p, ei, &variant_table[vi]);
-				snprintf(key, sizeof(key), "%s/%s/%s/%s", t->name,
-					 engine_table[ei]->name, buffer_table[bi]->name, dir_name(d));
-				mark_pick(&m->c[first], n - first, key);
+				mark_pick(&m->c[first], n - first);
 			}
 	return n;
 }
@@ -167,7 +160,6 @@ static const char *not_holdable(const struct tcase *c)
 static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p)
 {
 	size_t ei, first = n;
-	char key[128];
 
 	for (ei = 0; ei < engine_count; ei++) {
 		struct tcase *c = &m->c[n++];
@@ -176,11 +168,8 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 		c->impossible = not_holdable(c);
 		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE);
 	}
-	if (!(p->a->flags & (ACT_EVERY_ENGINE | ACT_SELFTEST))) {
-		snprintf(key, sizeof(key), "%s/%s/%s/%s", target_table[p->ti]->name, p->b->name,
-			 dir_name(p->d), p->a->name);
-		mark_pick(&m->c[first], n - first, key);
-	}
+	if (!(p->a->flags & (ACT_EVERY_ENGINE | ACT_SELFTEST)))
+		mark_pick(&m->c[first], n - first);
 	return n;
 }
 
