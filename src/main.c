@@ -187,8 +187,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "vm"))
 		return vm(argc, argv);
-	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0)
+	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0) {
+		options_free(&o);
 		return usage_error(err);
+	}
 	if (o.cmd == CMD_HELP || o.cmd == CMD_VERSION) {
 		if (o.cmd == CMD_HELP)
 			options_usage(stdout);
@@ -199,11 +201,13 @@ int main(int argc, char **argv)
 	if (profile_init(&prof, o.profile) < 0) {
 		snprintf(err, sizeof(err), "--profile '%s': not a kernel version (e.g. 6.1)",
 			 o.profile ? o.profile : "");
+		options_free(&o);
 		return usage_error(err);
 	}
 	ret = select_cases(&m, &o);
 	if (ret == 0)
 		ret = o.cmd == CMD_LIST ? list_cases(&m, &prof, o.list_json) : run(&m, &o);
 	matrix_free(&m);
+	options_free(&o);
 	return ret;
 }

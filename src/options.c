@@ -9,8 +9,10 @@
 
 void options_usage(FILE *f)
 {
-	fputs("usage: iovbed list [--all] [--full] [--filter GLOB]... [--size SIZE]... [--json]\n"
-	      "       iovbed run  [--filter GLOB]... [--size SIZE]... [--full] [--seed N]\n"
+	fputs("usage: iovbed list [--all] [--full] [--filter GLOB]... [--filters-from FILE]\n"
+	      "                   [--size SIZE]... [--json]\n"
+	      "       iovbed run  [--filter GLOB]... [--filters-from FILE] [--size SIZE]...\n"
+	      "                   [--full] [--seed N]\n"
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
 	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL] [--table]\n"
@@ -19,6 +21,7 @@ void options_usage(FILE *f)
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"
 	      "xfs/uring-fixed/thp/read/64k+512. GLOB matches whole ids ('xfs/*', '*/read/*').\n"
 	      "  --filter GLOB   run or list only matching cases (repeatable, or comma-separated)\n"
+	      "  --filters-from FILE  the same, one glob or case id a line (# lines skipped)\n"
 	      "  --size SIZE     only cases of this IO size (512, 4k, 64k, 1m, 4m; repeatable)\n"
 	      "  --full          every meaningful size/offset variant, not one per combination\n"
 	      "  --all           (list) also what cannot run, and why\n"
@@ -43,18 +46,64 @@ void options_usage(FILE *f)
 	      "99 the test bed itself broke (set-up failed).\n", f);
 }
 
+static int add_filter(struct options *o, const char *f, char *err, size_t errlen)
+{
+	if (o->nfilters == o->capfilters) {
+		int cap = o->capfilters ? 2 * o->capfilters : 16;
+		const char **more = realloc(o->filters, cap * sizeof(*more));
+
+		if (!more) {
+			snprintf(err, errlen, "out of memory for %d filters", cap);
+			return -1;
+		}
+		o->filters = more;
+		o->capfilters = cap;
+	}
+	o->filters[o->nfilters++] = f;
+	return 0;
+}
+
 static int add_filters(struct options *o, char *arg, char *err, size_t errlen)
 {
 	char *save = NULL, *tok;
 
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (o->nfilters >= MAX_FILTERS) {
-			snprintf(err, errlen, "too many --filter patterns (at most %d)", MAX_FILTERS);
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (add_filter(o, tok, err, errlen) < 0)
 			return -1;
-		}
-		o->filters[o->nfilters++] = tok;
-	}
 	return 0;
+}
+
+/* --filters-from FILE: one glob or case id a line; empty and # lines skipped. */
+static int add_filters_from(struct options *o, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *save = NULL, *line;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "--filters-from %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = getdelim(&o->filters_text, &cap, 0, f);	/* the whole file */
+	fclose(f);
+	if (n < 0) {
+		snprintf(err, errlen, "--filters-from %s: empty or unreadable", path);
+		return -1;
+	}
+	for (line = strtok_r(o->filters_text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (*line != '#' && add_filter(o, line, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	free(o->filters);
+	free(o->filters_text);
+	o->filters = NULL;
+	o->filters_text = NULL;
+	o->nfilters = o->capfilters = 0;
 }
 
 static int add_size(struct options *o, const char *arg, char *err, size_t errlen)
@@ -65,7 +114,7 @@ static int add_size(struct options *o, const char *arg, char *err, size_t errlen
 		snprintf(err, errlen, "--size '%s': not a size (512, 4k, 64k, 1m, 4m)", arg);
 		return -1;
 	}
-	if (o->nsizes >= MAX_FILTERS) {
+	if (o->nsizes >= MAX_SIZES) {
 		snprintf(err, errlen, "too many --size values");
 		return -1;
 	}
@@ -75,6 +124,7 @@ static int add_size(struct options *o, const char *arg, char *err, size_t errlen
 
 static struct option longopts[] = {
 	{ "filter", required_argument, NULL, 'f' },
+	{ "filters-from", required_argument, NULL, 'L' },
 	{ "size", required_argument, NULL, 'S' },
 	{ "full", no_argument, NULL, 'F' },
 	{ "all", no_argument, NULL, 'a' },
@@ -180,6 +230,10 @@ static int parse_one(struct parse *p, int c, char *arg, const char *text)
 
 	switch (c) {
 	case 'f': return add_filters(o, arg, p->err, p->errlen);
+	case 'L':
+		if (o->filters_text)
+			return bad(p, "%s given twice", "--filters-from");
+		return add_filters_from(o, arg, p->err, p->errlen);
 	case 'S': return add_size(o, arg, p->err, p->errlen);
 	case 's': case 'T': case 'R': return parse_number(p, c, arg);
 	case 'F': o->sel = SEL_FULL; return 0;

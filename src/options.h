@@ -13,18 +13,19 @@ enum selection {
 	SEL_ALL,	/* list only: also what cannot run, and why */
 };
 
-#define MAX_FILTERS 32
+#define MAX_SIZES 32
 #define OPT_TIMEOUT_DEFAULT 60
 #define OPT_RACE_DEFAULT 2.0
 
 struct options {
 	enum command cmd;
 	enum selection sel;
-	const char *filters[MAX_FILTERS];
-	int nfilters;
+	const char **filters;	/* --filter, --filters-from: globs over case ids */
+	int nfilters, capfilters;
+	char *filters_text;	/* what --filters-from read: the filters point into it */
 	uint64_t seed;
 	int seed_given;
-	size_t sizes[MAX_FILTERS];	/* --size: only these IO sizes */
+	size_t sizes[MAX_SIZES];	/* --size: only these IO sizes */
 	int nsizes;
 	const char *json;
 	struct user_args user;	/* --dir, --device, --destroy, --nfs, --nfs-url */
@@ -37,8 +38,10 @@ struct options {
 	int verbose;
 };
 
-/* Parse argv. 0 ok; -1 with a one-line message in err (exit 2). */
+/* Parse argv. 0 ok; -1 with a one-line message in err (exit 2). What it
+ * allocates goes with options_free (also after a failed parse). */
 int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
+void options_free(struct options *o);
 void options_usage(FILE *f);
 
 struct strbuf;

@@ -58,12 +58,18 @@ static const struct engine_ops *engine_named(const char *name)
 	return NULL;
 }
 
-static size_t kernel_page_engines(void)
+/* Engines that can be held in direction d: user pages, that direction;
+ * registering ones too unless the buffer refuses a long-term pin. */
+static size_t holdable_engines(enum dir d, const struct buffer_ops *b)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < engine_count; i++)
-		n += !!(engine_table[i]->flags & ENG_KERNEL_PAGES);
+	for (i = 0; i < engine_count; i++) {
+		const struct engine_ops *e = engine_table[i];
+
+		n += engine_does(e, d) && !(e->flags & ENG_KERNEL_PAGES) &&
+		     !((e->flags & ENG_REGISTERS) && b->longterm_refused);
+	}
 	return n;
 }
 
@@ -105,8 +111,7 @@ static void action_counts(const struct target_ops *t, const struct action_ops *a
 			/* engines whose IO never sees the buffer cannot be held on
 			 * it; uring-fixed cannot register file-backed MAP_SHARED pages */
 			if (a->flags & ACT_EVERY_ENGINE)
-				*dflt += engine_count - kernel_page_engines() -
-					(buffer_table[bi]->longterm_refused ? 1 : 0);
+				*dflt += holdable_engines(d, buffer_table[bi]);
 			else
 				*dflt += 1;
 		}
@@ -428,10 +433,15 @@ static void release_held(void)
 		free(held[--nheld]);
 }
 
+static int parsed;
+
 static int parse(const char *line, struct options *o, char *err)
 {
 	char copy[512], *tok, *save = NULL;
 
+	if (parsed)
+		options_free(o);
+	parsed = 1;
 	release_held();
 	snprintf(copy, sizeof(copy), "%s", line);
 	for (tok = strtok_r(copy, " ", &save); tok && nheld < 31; tok = strtok_r(NULL, " ", &save))
@@ -469,6 +479,10 @@ static void test_options(void)
 	CU_ASSERT_EQUAL(parse("iovbed frobnicate", &o, err), -1);
 	CU_ASSERT_EQUAL(parse("iovbed", &o, err), -1);
 	CU_ASSERT_EQUAL(parse("iovbed run extra", &o, err), -1);
+	CU_ASSERT_EQUAL(parse("iovbed run --filters-from /nonexistent/iovbed", &o, err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--filters-from /nonexistent/iovbed"));
+	options_free(&o);
+	parsed = 0;
 	release_held();
 }
 

@@ -78,10 +78,12 @@ static void test_shaping_options(void)
 			       " --race-seconds 0.5");
 	sb_free(&sb);
 	/* defaults shape nothing */
+	options_free(&o);
 	CU_ASSERT_EQUAL_FATAL(options_parse(&o, 2, argv, err, sizeof(err)), 0);
 	options_shaping(&o, &sb);
 	CU_ASSERT_STRING_EQUAL(sb_str(&sb), "");
 	sb_free(&sb);
+	options_free(&o);
 }
 
 int unit_paths_register(void)
