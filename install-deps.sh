@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install every Debian 12 package iovbed's build and tests need; with
-# --vm also what `make check-vm` needs (QEMU, Debian's 6.1 kernel and its
+# Install every Debian 12 package iovbed's build and tests need (clang,
+# libbpf-dev and bpftool build the BPF observer; configure
+# --without-libbpf builds without it); with --vm also what `make check-vm` needs (QEMU, Debian's 6.1 kernel and its
 # modules, a static busybox for the guest's initramfs, the NFS server and
 # client tools the guest runs: the host itself needs no NFS support).
 # Run as root. Does nothing if they are all installed already.
@@ -8,7 +9,8 @@ set -e
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 liburing-dev libaio-dev libfuse3-dev fuse3 libnfs-dev libcunit1-dev
-e2fsprogs xfsprogs btrfs-progs util-linux mount"
+e2fsprogs xfsprogs btrfs-progs util-linux mount
+clang libbpf-dev bpftool"
 if [ "${1:-}" = --vm ]; then
 	PACKAGES="$PACKAGES qemu-system-x86 linux-image-amd64 busybox-static cpio kmod file
 	nfs-kernel-server nfs-common rpcbind"

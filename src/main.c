@@ -2,6 +2,7 @@
  * dirtiness, pins and the kernel log. */
 #include "report.h"
 #include "action.h"
+#include "observe.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -170,6 +171,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "vm"))
 		return vm(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "observe"))
+		return observe_cmd(argc - 1, argv + 1);
 	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0)
 		return usage_error(err);
 	if (o.cmd == CMD_HELP) {

@@ -1,0 +1,151 @@
+/* The observer's pure parts: naming raw iter_type values from a BTF
+ * table, folding events, call sites, and the verdict on a window. Each
+ * check is fed input that must make it fail. */
+#include "unit.h"
+#include "observe.h"
+
+#include <string.h>
+
+/* enum iter_type as 6.1's BTF has it, and as 6.12's. */
+static const struct obs_iter_names names_61 = { 7, {
+	{ "ITER_IOVEC", 0 }, { "ITER_KVEC", 1 }, { "ITER_BVEC", 2 }, { "ITER_PIPE", 3 },
+	{ "ITER_XARRAY", 4 }, { "ITER_DISCARD", 5 }, { "ITER_UBUF", 6 } } };
+static const struct obs_iter_names names_612 = { 7, {
+	{ "ITER_UBUF", 0 }, { "ITER_IOVEC", 1 }, { "ITER_BVEC", 2 }, { "ITER_KVEC", 3 },
+	{ "ITER_FOLIOQ", 4 }, { "ITER_XARRAY", 5 }, { "ITER_DISCARD", 6 } } };
+
+static void test_iter_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_61, 6), "ITER_UBUF");
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_612, 0), "ITER_UBUF");
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_61, 3), "ITER_PIPE");
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_612, 4), "ITER_FOLIOQ");
+	CU_ASSERT_PTR_NULL(obs_iter_name(&names_612, 7));	/* no such value */
+	CU_ASSERT_PTR_NULL(obs_iter_name(&names_61, -1));
+	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_FOLIOQ"), ITER_FOLIOQ);
+	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_UBUF"), ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_FOO"), ITER_NONE);
+}
+
+static struct obs_event event(int hook, int raw, int flavour, unsigned tid)
+{
+	struct obs_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.hook = hook;
+	e.kind = OBS_K_FENTRY;
+	e.iter_type = raw;
+	e.flavour = flavour;
+	e.tid = tid;
+	e.count = 65536;
+	memcpy(e.comm, "iovbed", 7);
+	return e;
+}
+
+static void test_fold(void)
+{
+	struct obs_window w = { 0 };
+	struct obs_event e = event(OBS_H___iomap_dio_rw, 6, OBS_FLAV_UBUF, 10);
+
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), 0);
+	e.tid = 11;	/* another task: another record */
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), 0);
+	CU_ASSERT_EQUAL(w.n, 2);
+	CU_ASSERT_EQUAL(w.events, 3);
+	CU_ASSERT_EQUAL(w.r[0].calls, 2);
+	CU_ASSERT_EQUAL(w.r[0].amount, 2 * 65536);
+	CU_ASSERT_STRING_EQUAL(w.r[0].iter_name, "ITER_UBUF");
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_BLOCK), 0);
+	CU_ASSERT_STRING_EQUAL(w.bad, "");
+	obs_window_free(&w);
+}
+
+/* The raw value is 6.12's ITER_UBUF, read against 6.1's names: BTF says
+ * ITER_IOVEC, the CO-RE decoding says UBUF: the observer is broken. */
+static void test_fold_mismatch(void)
+{
+	struct obs_window w = { 0 };
+	struct obs_event e = event(OBS_H___iomap_dio_rw, 0, OBS_FLAV_UBUF, 10);
+	char why[ERRLEN];
+
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.bad, "ITER_IOVEC by BTF but ITER_UBUF"));
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, 1, 1, why), OBS_BROKEN);
+	obs_window_free(&w);
+	e = event(OBS_HOOK_COUNT, 0, OBS_FLAV_UBUF, 10);	/* not a hook */
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, NULL), -1);
+	e = event(OBS_H___iomap_dio_rw, 0, 42, 10);		/* not a flavour */
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, NULL), -1);
+	obs_window_free(&w);
+}
+
+static void test_judge(void)
+{
+	struct obs_window w = { 0 };
+	struct obs_event pin = event(OBS_H_pin_user_pages_fast, OBS_NO_ITER, OBS_FLAV_NONE, 10);
+	struct obs_event ent = event(OBS_H___blkdev_direct_IO_simple, 0, OBS_FLAV_UBUF, 10);
+	char why[ERRLEN];
+
+	/* nothing attached: unobservable, never a pass */
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 0, 1, why), OBS_UNOBSERVED);
+	/* attached, IO done, nothing seen: broken */
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "none saw it"));
+	/* no IO, nothing seen: nothing to say against the observer */
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 0, why), OBS_OBSERVED);
+	/* only GUP seen, not the path's entry: still broken */
+	CU_ASSERT_EQUAL(obs_window_add(&w, &pin, &names_612, NULL), 0);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
+	/* another path's entry does not count for this one */
+	CU_ASSERT_EQUAL(obs_window_add(&w, &ent, &names_612, NULL), 0);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, 1, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_OBSERVED);
+	obs_window_free(&w);
+}
+
+static const char kallsyms[] =
+	"ffffffff81000000 T _stext\n"
+	"ffffffff81200000 T blkdev_read_iter\n"
+	"ffffffff81200400 t __blkdev_direct_IO_simple\n"
+	"ffffffff81200800 D some_data\n"
+	"ffffffffa0000000 t bpf_prog_6deef7357e7b4530_fentry___blkdev\t[bpf]\n"
+	"ffffffffa0001000 t bpf_trampoline_6442\t[bpf]\n";
+
+static void test_site(void)
+{
+	struct obs_ksyms k;
+	struct obs_window w = { 0 };
+	struct obs_event e = event(OBS_H___blkdev_direct_IO_simple, 0, OBS_FLAV_UBUF, 10);
+	char err[ERRLEN], name[96];
+
+	CU_ASSERT_EQUAL_FATAL(obs_ksyms_parse(&k, kallsyms, err), 0);
+	CU_ASSERT_EQUAL(k.n, 5);	/* the data symbol is no call site */
+	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0xffffffff81200010ULL, name, sizeof(name)), 1);
+	CU_ASSERT_STRING_EQUAL(name, "blkdev_read_iter+0x10");
+	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0x1000, name, sizeof(name)), 0);
+	/* the program, its trampoline and the hooked function are skipped */
+	e.stack[0] = 0xffffffffa0000010ULL;
+	e.stack[1] = 0xffffffffa0001010ULL;
+	e.stack[2] = 0xffffffff81200405ULL;
+	e.stack[3] = 0xffffffff812000a0ULL;
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, &k), 0);
+	CU_ASSERT_STRING_EQUAL(w.r[0].site, "blkdev_read_iter+0xa0");
+	obs_window_free(&w);
+	obs_ksyms_free(&k);
+}
+
+int unit_observe_register(void)
+{
+	CU_pSuite s = CU_add_suite("observe", NULL, NULL);
+
+	if (!s)
+		return -1;
+	ADD_TEST(s, test_iter_names);
+	ADD_TEST(s, test_fold);
+	ADD_TEST(s, test_fold_mismatch);
+	ADD_TEST(s, test_judge);
+	ADD_TEST(s, test_site);
+	return 0;
+}
