@@ -112,6 +112,8 @@ void obs_ksyms_free(struct obs_ksyms *k)
 	memset(k, 0, sizeof(*k));
 }
 
+#define OBS_KSYM_MAX (256 * 1024)	/* no kernel function is larger */
+
 int obs_ksym_name(const struct obs_ksyms *k, unsigned long long addr, char *out, size_t len)
 {
 	size_t lo = 0, hi = k->n;
@@ -124,7 +126,10 @@ int obs_ksym_name(const struct obs_ksyms *k, unsigned long long addr, char *out,
 		else
 			hi = mid;
 	}
-	if (!lo)
+	/* kallsyms gives no sizes: past the last symbol, or implausibly far
+	 * from the one below (BPF programs and trampolines are not listed
+	 * unless net.core.bpf_jit_kallsyms is set), the address is unknown */
+	if (!lo || lo == k->n || addr - k->s[lo - 1].addr > OBS_KSYM_MAX)
 		return 0;
 	snprintf(out, len, "%s+0x%llx", k->s[lo - 1].name, addr - k->s[lo - 1].addr);
 	return 1;
@@ -302,9 +307,13 @@ enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path, int
 			 path == PATH_COUNT ? "any" : path_class_name(path));
 		return OBS_UNOBSERVED;
 	}
+	if (!did_io) {
+		snprintf(why, ERRLEN, "unobservable: the case did no IO");
+		return OBS_UNOBSERVED;
+	}
 	for (i = 0; i < w->n; i++)
 		seen += is_entry_of(w->r[i].hook, path);
-	if (!seen && did_io) {
+	if (!seen) {
 		snprintf(why, ERRLEN, "observer broken: %d entry hook%s of the %s path attached, the "
 			 "case did IO, and none saw it (%lu events in the window, %llu dropped)",
 			 attached, attached == 1 ? "" : "s",

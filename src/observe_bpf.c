@@ -278,9 +278,9 @@ static void attach_hook(struct observer *o, int i)
 		why_add(st, "kprobe: attach", errno);
 		return;
 	}
+	/* why keeps what refused the fentry program: a kprobe costs more */
 	st->state = OBS_ATTACHED;
 	st->kind = OBS_K_KPROBE;
-	st->why[0] = 0;
 }
 
 static int on_event(void *ctx, void *data, size_t len)

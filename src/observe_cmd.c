@@ -8,12 +8,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,27 +29,33 @@ struct obs_cmd {
 	int nio, observed, broken, unobserved;
 };
 
-/* Which path an O_DIRECT file in dir takes, by its filesystem. */
+/* Which path an O_DIRECT file in dir takes, by the type of the mount
+ * it is on (not statfs: 9p passes on the server's f_type). */
 static enum path_class dir_path(const char *dir)
 {
-	struct statfs s;
+	static const struct { const char *fs; enum path_class path; } fs_path[] = {
+		{ "ext4", PATH_IOMAP }, { "xfs", PATH_IOMAP }, { "btrfs", PATH_IOMAP },
+		{ "tmpfs", PATH_COPY }, { "nfs", PATH_NFS }, { "nfs4", PATH_NFS },
+		{ "9p", PATH_9P }, { "fuse", PATH_FUSE },
+	};
+	char mnt[4096], fs[64], best[64] = "";
+	size_t i, l, bestlen = 0;
+	FILE *f = fopen("/proc/self/mounts", "re");
 
-	if (statfs(dir, &s) < 0)
-		return PATH_COUNT;
-	switch ((unsigned long)s.f_type) {
-	case EXT4_SUPER_MAGIC: case XFS_SUPER_MAGIC: case BTRFS_SUPER_MAGIC:
-		return PATH_IOMAP;
-	case TMPFS_MAGIC:
-		return PATH_COPY;
-	case NFS_SUPER_MAGIC:
-		return PATH_NFS;
-	case V9FS_MAGIC:
-		return PATH_9P;
-	case 0x65735546:	/* FUSE_SUPER_MAGIC */
-		return PATH_FUSE;
-	default:
-		return PATH_COUNT;
+	while (f && fscanf(f, "%*s %4095s %63s %*[^\n]", mnt, fs) == 2) {
+		l = strlen(mnt);
+		if (!strncmp(dir, mnt, l) && (dir[l] == '/' || !dir[l] || l == 1) && l >= bestlen) {
+			bestlen = l;
+			snprintf(best, sizeof(best), "%s", fs);
+		}
 	}
+	if (f)
+		fclose(f);
+	for (i = 0; i < sizeof(fs_path) / sizeof(fs_path[0]); i++)
+		if (!strcmp(best, fs_path[i].fs) || (!strncmp(best, "fuse.", 5) &&
+						     fs_path[i].path == PATH_FUSE))
+			return fs_path[i].path;
+	return PATH_COUNT;
 }
 
 static void hooks_report(struct obs_cmd *c)
@@ -213,8 +217,10 @@ static void ref_run(struct obs_cmd *c, const struct ref_io *io, const char *path
 		skip_report(c, io->name, err);
 		goto out;
 	}
-	if (n < 0)
-		sb_addf(&c->out, "%s# %s failed: %s\n", c->json ? "" : "\n", io->name, err);
+	if (n < 0) {	/* nothing was done: nothing to observe */
+		skip_report(c, io->name, err);
+		goto out;
+	}
 	v = obs_judge(&w, path_cls, observer_attached(c->o, path_cls), n > 0, why);
 	if (v == OBS_UNOBSERVED)
 		observer_path_why(c->o, path_cls, why);
@@ -246,7 +252,7 @@ static int ref_all(struct obs_cmd *c, char *err)
 		errf(err, "mkdtemp in %s", c->dir);
 		return -1;
 	}
-	pc = dir_path(dir);
+	pc = dir_path(realpath(dir, file) ? file : dir);
 	buf = mmap(NULL, OBS_IO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED || pathf(file, sizeof(file), "%s/data", dir) < 0 ||
 	    make_file(file, err) < 0) {

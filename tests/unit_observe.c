@@ -93,8 +93,8 @@ static void test_judge(void)
 	/* attached, IO done, nothing seen: broken */
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "none saw it"));
-	/* no IO, nothing seen: nothing to say against the observer */
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 0, why), OBS_OBSERVED);
+	/* no IO: nothing to observe, and no pass either */
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 0, why), OBS_UNOBSERVED);
 	/* only GUP seen, not the path's entry: still broken */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &pin, &names_612, NULL), 0);
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
@@ -111,7 +111,9 @@ static const char kallsyms[] =
 	"ffffffff81200400 t __blkdev_direct_IO_simple\n"
 	"ffffffff81200800 D some_data\n"
 	"ffffffffa0000000 t bpf_prog_6deef7357e7b4530_fentry___blkdev\t[bpf]\n"
-	"ffffffffa0001000 t bpf_trampoline_6442\t[bpf]\n";
+	"ffffffffa0001000 t bpf_trampoline_6442\t[bpf]\n"
+	"ffffffffc0000000 t mpls_gso_exit\t[mpls_gso]\n"
+	"ffffffffc0000100 t last_module_fn\t[mpls_gso]\n";
 
 static void test_site(void)
 {
@@ -121,15 +123,20 @@ static void test_site(void)
 	char err[ERRLEN], name[96];
 
 	CU_ASSERT_EQUAL_FATAL(obs_ksyms_parse(&k, kallsyms, err), 0);
-	CU_ASSERT_EQUAL(k.n, 5);	/* the data symbol is no call site */
+	CU_ASSERT_EQUAL(k.n, 7);	/* the data symbol is no call site */
 	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0xffffffff81200010ULL, name, sizeof(name)), 1);
 	CU_ASSERT_STRING_EQUAL(name, "blkdev_read_iter+0x10");
 	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0x1000, name, sizeof(name)), 0);
+	/* far past a symbol (an unlisted BPF program), or past the last one */
+	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0xffffffffc0000000ULL + 0x34c377aULL - 0x100, name,
+				      sizeof(name)), 0);
+	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0xffffffffc0000108ULL, name, sizeof(name)), 0);
 	/* the program, its trampoline and the hooked function are skipped */
 	e.stack[0] = 0xffffffffa0000010ULL;
-	e.stack[1] = 0xffffffffa0001010ULL;
-	e.stack[2] = 0xffffffff81200405ULL;
-	e.stack[3] = 0xffffffff812000a0ULL;
+	e.stack[1] = 0xffffffffc0400000ULL;	/* unknown */
+	e.stack[2] = 0xffffffffa0001010ULL;
+	e.stack[3] = 0xffffffff81200405ULL;
+	e.stack[4] = 0xffffffff812000a0ULL;
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, &k), 0);
 	CU_ASSERT_STRING_EQUAL(w.r[0].site, "blkdev_read_iter+0xa0");
 	obs_window_free(&w);
