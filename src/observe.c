@@ -135,8 +135,10 @@ int obs_ksym_name(const struct obs_ksyms *k, unsigned long long addr, char *out,
 	return 1;
 }
 
-/* The caller: the first frame that is neither BPF (the program, its
- * trampoline), nor the hooked function itself. */
+/* The caller: the first frame that is neither BPF nor the hooked
+ * function itself. A fentry or fexit program's first two frames are the
+ * program and its trampoline, always: measured on 6.1, a trampoline can
+ * sit close enough behind a module's last symbol to pass for it. */
 static void event_site(const struct obs_event *e, const struct obs_ksyms *k, char *out,
 		       size_t len)
 {
@@ -146,7 +148,7 @@ static void event_site(const struct obs_event *e, const struct obs_ksyms *k, cha
 	int i;
 
 	snprintf(out, len, "?");
-	for (i = 0; i < OBS_STACK && e->stack[i]; i++) {
+	for (i = e->kind == OBS_K_KPROBE ? 0 : 2; i < OBS_STACK && e->stack[i]; i++) {
 		if (!k || !obs_ksym_name(k, e->stack[i], name, sizeof(name)))
 			continue;
 		if (!strncmp(name, "bpf_", 4) || (!strncmp(name, fn, fl) && name[fl] == '+'))

@@ -132,13 +132,20 @@ static void test_site(void)
 				      sizeof(name)), 0);
 	CU_ASSERT_EQUAL(obs_ksym_name(&k, 0xffffffffc0000108ULL, name, sizeof(name)), 0);
 	/* the program, its trampoline and the hooked function are skipped */
-	e.stack[0] = 0xffffffffa0000010ULL;
-	e.stack[1] = 0xffffffffc0400000ULL;	/* unknown */
-	e.stack[2] = 0xffffffffa0001010ULL;
-	e.stack[3] = 0xffffffff81200405ULL;
+	e.stack[0] = 0xffffffffa0000010ULL;	/* the program */
+	e.stack[1] = 0xffffffffc0000040ULL;	/* its trampoline, near a module symbol */
+	e.stack[2] = 0xffffffffc0400000ULL;	/* unknown */
+	e.stack[3] = 0xffffffff81200405ULL;	/* the hooked function */
 	e.stack[4] = 0xffffffff812000a0ULL;
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, &k), 0);
 	CU_ASSERT_STRING_EQUAL(w.r[0].site, "blkdev_read_iter+0xa0");
+	/* a kprobe's stack starts in the probed function */
+	e.kind = OBS_K_KPROBE;
+	memset(e.stack, 0, sizeof(e.stack));
+	e.stack[0] = 0xffffffff81200401ULL;
+	e.stack[1] = 0xffffffffc0000040ULL;
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, &k), 0);
+	CU_ASSERT_STRING_EQUAL(w.r[1].site, "mpls_gso_exit+0x40");
 	obs_window_free(&w);
 	obs_ksyms_free(&k);
 }
