@@ -29,7 +29,7 @@ int obs_hook_find(const char *fn)
 	return -1;
 }
 
-const char *obs_iter_name(const struct obs_iter_names *t, int raw)
+const char *obs_iter_name(const struct obs_enum_names *t, int raw)
 {
 	int i;
 
@@ -47,6 +47,38 @@ enum flavour obs_flavour_of_name(const char *name)
 		if (!strcmp(flavour_name(f), name))
 			return f;
 	return ITER_NONE;
+}
+
+static long long enum_val(const struct obs_enum_names *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->e[i].name, name))
+			return t->e[i].val;
+	return -1;
+}
+
+static int bio_flag(const struct obs_enum_names *bio, const char *name, unsigned flags)
+{
+	long long bit = enum_val(bio, name);
+
+	return bit < 0 ? -1 : bit < 16 && (flags & (1u << bit));
+}
+
+void obs_bio_release(const struct obs_enum_names *bio, unsigned flags, char *out, size_t len)
+{
+	/* 6.5+ marks pinned and (until 6.7) referenced bios; 6.1 marks the
+	 * bios that hold no page references */
+	if (bio_flag(bio, "BIO_PAGE_PINNED", flags) == 1)
+		snprintf(out, len, "FOLL_PIN (BIO_PAGE_PINNED)");
+	else if (bio_flag(bio, "BIO_PAGE_REFFED", flags) == 1)
+		snprintf(out, len, "FOLL_GET (BIO_PAGE_REFFED)");
+	else if (bio_flag(bio, "BIO_PAGE_PINNED", flags) < 0 &&
+		 bio_flag(bio, "BIO_NO_PAGE_REF", flags) == 0)
+		snprintf(out, len, "FOLL_GET (no BIO_NO_PAGE_REF)");
+	else
+		snprintf(out, len, "? (bi_flags %#x)", flags);
 }
 
 static int ksym_cmp(const void *a, const void *b)
@@ -196,7 +228,8 @@ static struct obs_record *window_slot(struct obs_window *w, const struct obs_rec
 		struct obs_record *r = &w->r[i];
 
 		if (r->hook == k->hook && r->kind == k->kind && r->tid == k->tid &&
-		    r->iter_type == k->iter_type && !strcmp(r->site, k->site))
+		    r->iter_type == k->iter_type && !strcmp(r->site, k->site) &&
+		    !strcmp(r->release, k->release))
 			return r;
 	}
 	if (w->n == w->cap) {
@@ -215,7 +248,7 @@ static struct obs_record *window_slot(struct obs_window *w, const struct obs_rec
 /* The BPF program's flavour (CO-RE) and BTF's name of the raw value
  * must tell the same story, or one of them reads the wrong thing. */
 static int check_iter(struct obs_window *w, const struct obs_event *e,
-		      const struct obs_iter_names *names, struct obs_record *k)
+		      const struct obs_enum_names *names, struct obs_record *k)
 {
 	const char *name = names ? obs_iter_name(names, e->iter_type) : NULL;
 	enum flavour by_name = name ? obs_flavour_of_name(name) : ITER_NONE;
@@ -233,7 +266,7 @@ static int check_iter(struct obs_window *w, const struct obs_event *e,
 }
 
 int obs_window_add(struct obs_window *w, const struct obs_event *e,
-		   const struct obs_iter_names *names, const struct obs_ksyms *k)
+		   const struct obs_btf *btf, const struct obs_ksyms *k)
 {
 	struct obs_record key = { 0 }, *r;
 	int cls;
@@ -252,10 +285,12 @@ int obs_window_add(struct obs_window *w, const struct obs_event *e,
 	key.iter_type = -1;
 	key.flavour = ITER_NONE;
 	if (has_iter(cls)) {
-		if (check_iter(w, e, names, &key) < 0)
+		if (check_iter(w, e, btf ? &btf->iter : NULL, &key) < 0)
 			return -1;
 		key.flavour = e->flavour;
 	}
+	if (cls == OBS_C_BIO && btf)
+		obs_bio_release(&btf->bio, e->bio_flags, key.release, sizeof(key.release));
 	event_site(e, k, key.site, sizeof(key.site));
 	r = window_slot(w, &key);
 	if (!r) {
@@ -363,6 +398,8 @@ void obs_window_text(const struct obs_window *w, struct strbuf *out)
 		    r->hook == OBS_H_unpin_user_pages_dirty_lock)
 			sb_addf(out, " %s %#llx", h->cls == OBS_C_BIO ? "bi_flags" :
 				h->cls == OBS_C_UNPIN ? "make_dirty" : "gup_flags", r->last_arg);
+		if (r->release[0])
+			sb_addf(out, " %s", r->release);
 		sb_addf(out, " from %s\n", r->site);
 	}
 	if (w->dropped)
@@ -383,8 +420,8 @@ void obs_window_json(const struct obs_window *w, struct strbuf *out)
 			cls_word(h->cls), (int)r->tid);
 		sb_json_str(out, r->comm);
 		sb_addf(out, ", \"iter_type\": %d, \"iter_name\": \"%s\", \"calls\": %lu, "
-			"\"amount\": %llu, \"arg\": %llu, \"site\": ", r->iter_type, r->iter_name,
-			r->calls, r->amount, r->last_arg);
+			"\"amount\": %llu, \"arg\": %llu, \"release\": \"%s\", \"site\": ",
+			r->iter_type, r->iter_name, r->calls, r->amount, r->last_arg, r->release);
 		sb_json_str(out, r->site);
 		sb_addf(out, "}");
 	}

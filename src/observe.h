@@ -41,19 +41,28 @@ struct obs_hook_state {
 	char why[160];		/* "fentry: load: EPERM; kprobe: attach: ENOENT" */
 };
 
-/* The names the running kernel's BTF gives enum iter_type's values. */
-#define OBS_ITER_MAX 16
-struct obs_iter_names {
+/* Names the running kernel's BTF gives an enum's values. */
+#define OBS_ENUM_MAX 32
+struct obs_enum_names {
 	int n;
 	struct {
 		char name[24];
 		long long val;
-	} e[OBS_ITER_MAX];
+	} e[OBS_ENUM_MAX];
+};
+/* What the observer reads from BTF: enum iter_type, and the bit numbers
+ * of bio->bi_flags (the anonymous enum of BIO_*). */
+struct obs_btf {
+	struct obs_enum_names iter, bio;
 };
 /* The name of raw, or NULL when the table has none. */
-const char *obs_iter_name(const struct obs_iter_names *t, int raw);
+const char *obs_iter_name(const struct obs_enum_names *t, int raw);
 /* The flavour a kernel enumerator name stands for (ITER_NONE if none). */
 enum flavour obs_flavour_of_name(const char *name);
+/* How a bio's pages are released, from its bi_flags: "FOLL_PIN
+ * (BIO_PAGE_PINNED)" or "FOLL_GET (no BIO_NO_PAGE_REF)", else "?" with
+ * the bits named. */
+void obs_bio_release(const struct obs_enum_names *bio, unsigned flags, char *out, size_t len);
 
 /* One row of a window: events alike folded together. */
 struct obs_record {
@@ -68,6 +77,7 @@ struct obs_record {
 	unsigned long calls;
 	unsigned long long amount;	/* bytes (iterators) or pages (GUP) */
 	unsigned long long last_arg;	/* gup_flags, make_dirty, bio flags */
+	char release[64];	/* bio release: how its pages were held */
 };
 
 struct obs_window {
@@ -97,7 +107,7 @@ int obs_ksym_name(const struct obs_ksyms *k, unsigned long long addr, char *out,
 /* Fold one event into the window: 0, or -1 with w->bad set (an event
  * with an unknown hook, or a flavour BTF names otherwise). */
 int obs_window_add(struct obs_window *w, const struct obs_event *e,
-		   const struct obs_iter_names *names, const struct obs_ksyms *k);
+		   const struct obs_btf *btf, const struct obs_ksyms *k);
 
 /* The verdict on one IO's window. */
 enum obs_verdict {

@@ -21,7 +21,7 @@ struct observer {
 	struct obs_hook_state st[OBS_HOOK_COUNT];
 	int load_err[OBS_HOOK_COUNT][2];	/* errno of a refused load: fentry, kprobe */
 	struct ring_buffer *rb;
-	struct obs_iter_names names;
+	struct obs_btf btf;
 	struct obs_ksyms ksyms;
 	struct obs_window *cur;		/* the window the ring buffer fills */
 	unsigned long long t0, dropped0;
@@ -60,21 +60,36 @@ static const char *errname(int e)
 	return buf;
 }
 
-static int iter_names_from_btf(const struct btf *btf, struct obs_iter_names *t)
+static void enum_names(const struct btf *btf, int id, struct obs_enum_names *t)
 {
-	int id = btf__find_by_name_kind(btf, "iter_type", BTF_KIND_ENUM), i;
-	const struct btf_type *ty;
+	const struct btf_type *ty = btf__type_by_id(btf, id);
+	int i;
 
 	t->n = 0;
-	if (id < 0)
-		return -1;
-	ty = btf__type_by_id(btf, id);
-	for (i = 0; i < btf_vlen(ty) && t->n < OBS_ITER_MAX; i++, t->n++) {
+	for (i = 0; i < btf_vlen(ty) && t->n < OBS_ENUM_MAX; i++, t->n++) {
 		snprintf(t->e[t->n].name, sizeof(t->e[t->n].name), "%s",
 			 btf__name_by_offset(btf, btf_enum(ty)[i].name_off));
 		t->e[t->n].val = btf_enum(ty)[i].val;
 	}
-	return 0;
+}
+
+/* enum iter_type, and the anonymous enum that holds BIO_CLONED. */
+static void names_from_btf(const struct btf *btf, struct obs_btf *names)
+{
+	int id = btf__find_by_name_kind(btf, "iter_type", BTF_KIND_ENUM), n, i, k;
+
+	if (id > 0)
+		enum_names(btf, id, &names->iter);
+	n = btf__type_cnt(btf);
+	for (id = 1; id < n; id++) {
+		const struct btf_type *ty = btf__type_by_id(btf, id);
+
+		if (!btf_is_enum(ty) || ty->name_off)
+			continue;
+		for (k = btf_vlen(ty), i = 0; i < k; i++)
+			if (!strcmp(btf__name_by_offset(btf, btf_enum(ty)[i].name_off), "BIO_CLONED"))
+				return enum_names(btf, id, &names->bio);
+	}
 }
 
 /* Is fn a function in vmlinux's BTF or a loaded module's? */
@@ -120,7 +135,7 @@ static int find_hooks(struct observer *o, char *err)
 		     "kernel's BTF, CONFIG_DEBUG_INFO_BTF)");
 		return -1;
 	}
-	iter_names_from_btf(vmlinux, &o->names);
+	names_from_btf(vmlinux, &o->btf);
 	n = module_btfs(vmlinux, mods);
 	for (i = 0; i < OBS_HOOK_COUNT; i++) {
 		o->st[i].state = OBS_UNOBSERVABLE;	/* until attached */
@@ -290,7 +305,7 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (!o->cur || len < sizeof(*e) || e->ts < o->t0)
 		return 0;
-	if (obs_window_add(o->cur, e, &o->names, &o->ksyms) < 0 && !o->cur->bad[0])
+	if (obs_window_add(o->cur, e, &o->btf, &o->ksyms) < 0 && !o->cur->bad[0])
 		snprintf(o->cur->bad, sizeof(o->cur->bad), "event could not be folded");
 	return 0;
 }

@@ -79,7 +79,8 @@ static void hooks_report(struct obs_cmd *c)
 			continue;
 		}
 		if (st->state == OBS_ATTACHED)
-			sb_addf(&c->out, "hook %-28s attached (%s)", fn, kinds[st->kind]);
+			sb_addf(&c->out, "hook %-28s attached (%s%s%s)", fn, kinds[st->kind],
+				st->why[0] ? "; " : "", st->why);
 		else if (st->state == OBS_ABSENT)
 			sb_addf(&c->out, "hook %-28s absent: %s", fn, st->why);
 		else

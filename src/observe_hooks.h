@@ -48,6 +48,7 @@
 	X(nfs_file_direct_write,	OBS_C_ITER,	PATH_NFS, 2, 2) \
 	/* copy: tmpfs */ \
 	X(shmem_file_read_iter,		OBS_C_ITER,	PATH_COPY, 2, 2) \
+	X(shmem_file_write_iter,	OBS_C_ITER,	PATH_COPY, 2, 2) \
 	/* 9p: the vfs entry, netfs, and the transport */ \
 	X(v9fs_file_read_iter,		OBS_C_ITER,	PATH_9P, 2, 2) \
 	X(v9fs_file_write_iter,		OBS_C_ITER,	PATH_9P, 2, 2) \

@@ -7,21 +7,23 @@
 #include <string.h>
 
 /* enum iter_type as 6.1's BTF has it, and as 6.12's. */
-static const struct obs_iter_names names_61 = { 7, {
+static const struct obs_btf btf_61 = { .iter = { 7, {
 	{ "ITER_IOVEC", 0 }, { "ITER_KVEC", 1 }, { "ITER_BVEC", 2 }, { "ITER_PIPE", 3 },
-	{ "ITER_XARRAY", 4 }, { "ITER_DISCARD", 5 }, { "ITER_UBUF", 6 } } };
-static const struct obs_iter_names names_612 = { 7, {
+	{ "ITER_XARRAY", 4 }, { "ITER_DISCARD", 5 }, { "ITER_UBUF", 6 } } },
+	.bio = { 3, { { "BIO_NO_PAGE_REF", 0 }, { "BIO_CLONED", 1 }, { "BIO_QUIET", 4 } } } };
+static const struct obs_btf btf_612 = { .iter = { 7, {
 	{ "ITER_UBUF", 0 }, { "ITER_IOVEC", 1 }, { "ITER_BVEC", 2 }, { "ITER_KVEC", 3 },
-	{ "ITER_FOLIOQ", 4 }, { "ITER_XARRAY", 5 }, { "ITER_DISCARD", 6 } } };
+	{ "ITER_FOLIOQ", 4 }, { "ITER_XARRAY", 5 }, { "ITER_DISCARD", 6 } } },
+	.bio = { 3, { { "BIO_PAGE_PINNED", 0 }, { "BIO_CLONED", 1 }, { "BIO_QUIET", 4 } } } };
 
 static void test_iter_names(void)
 {
-	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_61, 6), "ITER_UBUF");
-	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_612, 0), "ITER_UBUF");
-	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_61, 3), "ITER_PIPE");
-	CU_ASSERT_STRING_EQUAL(obs_iter_name(&names_612, 4), "ITER_FOLIOQ");
-	CU_ASSERT_PTR_NULL(obs_iter_name(&names_612, 7));	/* no such value */
-	CU_ASSERT_PTR_NULL(obs_iter_name(&names_61, -1));
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&btf_61.iter, 6), "ITER_UBUF");
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&btf_612.iter, 0), "ITER_UBUF");
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&btf_61.iter, 3), "ITER_PIPE");
+	CU_ASSERT_STRING_EQUAL(obs_iter_name(&btf_612.iter, 4), "ITER_FOLIOQ");
+	CU_ASSERT_PTR_NULL(obs_iter_name(&btf_612.iter, 7));	/* no such value */
+	CU_ASSERT_PTR_NULL(obs_iter_name(&btf_61.iter, -1));
 	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_FOLIOQ"), ITER_FOLIOQ);
 	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_UBUF"), ITER_UBUF);
 	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_FOO"), ITER_NONE);
@@ -47,10 +49,10 @@ static void test_fold(void)
 	struct obs_window w = { 0 };
 	struct obs_event e = event(OBS_H___iomap_dio_rw, 6, OBS_FLAV_UBUF, 10);
 
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), 0);
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_61, NULL), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_61, NULL), 0);
 	e.tid = 11;	/* another task: another record */
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_61, NULL), 0);
 	CU_ASSERT_EQUAL(w.n, 2);
 	CU_ASSERT_EQUAL(w.events, 3);
 	CU_ASSERT_EQUAL(w.r[0].calls, 2);
@@ -70,15 +72,29 @@ static void test_fold_mismatch(void)
 	struct obs_event e = event(OBS_H___iomap_dio_rw, 0, OBS_FLAV_UBUF, 10);
 	char why[ERRLEN];
 
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_61, NULL), -1);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_61, NULL), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(w.bad, "ITER_IOVEC by BTF but ITER_UBUF"));
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, 1, 1, why), OBS_BROKEN);
 	obs_window_free(&w);
 	e = event(OBS_HOOK_COUNT, 0, OBS_FLAV_UBUF, 10);	/* not a hook */
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, NULL), -1);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), -1);
 	e = event(OBS_H___iomap_dio_rw, 0, 42, 10);		/* not a flavour */
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, NULL), -1);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), -1);
 	obs_window_free(&w);
+}
+
+static void test_bio_release(void)
+{
+	char out[64];
+
+	obs_bio_release(&btf_612.bio, 1u << 0 | 1u << 4, out, sizeof(out));
+	CU_ASSERT_STRING_EQUAL(out, "FOLL_PIN (BIO_PAGE_PINNED)");
+	obs_bio_release(&btf_612.bio, 1u << 4, out, sizeof(out));	/* not pinned: unknown */
+	CU_ASSERT_STRING_EQUAL(out, "? (bi_flags 0x10)");
+	obs_bio_release(&btf_61.bio, 1u << 4, out, sizeof(out));
+	CU_ASSERT_STRING_EQUAL(out, "FOLL_GET (no BIO_NO_PAGE_REF)");
+	obs_bio_release(&btf_61.bio, 1u << 0, out, sizeof(out));	/* holds no refs */
+	CU_ASSERT_STRING_EQUAL(out, "? (bi_flags 0x1)");
 }
 
 static void test_judge(void)
@@ -96,10 +112,10 @@ static void test_judge(void)
 	/* no IO: nothing to observe, and no pass either */
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 0, why), OBS_UNOBSERVED);
 	/* only GUP seen, not the path's entry: still broken */
-	CU_ASSERT_EQUAL(obs_window_add(&w, &pin, &names_612, NULL), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &pin, &btf_612, NULL), 0);
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
 	/* another path's entry does not count for this one */
-	CU_ASSERT_EQUAL(obs_window_add(&w, &ent, &names_612, NULL), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &ent, &btf_612, NULL), 0);
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, 1, 1, why), OBS_BROKEN);
 	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_OBSERVED);
 	obs_window_free(&w);
@@ -137,14 +153,14 @@ static void test_site(void)
 	e.stack[2] = 0xffffffffc0400000ULL;	/* unknown */
 	e.stack[3] = 0xffffffff81200405ULL;	/* the hooked function */
 	e.stack[4] = 0xffffffff812000a0ULL;
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, &k), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, &k), 0);
 	CU_ASSERT_STRING_EQUAL(w.r[0].site, "blkdev_read_iter+0xa0");
 	/* a kprobe's stack starts in the probed function */
 	e.kind = OBS_K_KPROBE;
 	memset(e.stack, 0, sizeof(e.stack));
 	e.stack[0] = 0xffffffff81200401ULL;
 	e.stack[1] = 0xffffffffc0000040ULL;
-	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &names_612, &k), 0);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, &k), 0);
 	CU_ASSERT_STRING_EQUAL(w.r[1].site, "mpls_gso_exit+0x40");
 	obs_window_free(&w);
 	obs_ksyms_free(&k);
@@ -159,6 +175,7 @@ int unit_observe_register(void)
 	ADD_TEST(s, test_iter_names);
 	ADD_TEST(s, test_fold);
 	ADD_TEST(s, test_fold_mismatch);
+	ADD_TEST(s, test_bio_release);
 	ADD_TEST(s, test_judge);
 	ADD_TEST(s, test_site);
 	return 0;
