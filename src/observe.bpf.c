@@ -91,7 +91,8 @@ static __always_inline void read_object(struct obs_event *e, int cls, int pos)
 	e->flavour = OBS_FLAV_NONE;
 	if (!p)
 		return;
-	if (cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_ITER_SET) {
+	if (cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_ITER_SET ||
+	    cls == OBS_C_XPORT) {
 		read_iter(e, p);
 	} else if (cls == OBS_C_MSG) {
 		struct msghdr___obs *m = p;
@@ -160,6 +161,7 @@ static __always_inline int send(void *ctx, __u64 *arg, int hook, int kind, int c
 #define TRAMP_OBS_C_UNPIN	fentry
 #define TRAMP_OBS_C_BIO		fentry
 #define TRAMP_OBS_C_ITER_SET	fexit
+#define TRAMP_OBS_C_XPORT	fentry
 #define KIND_fentry		OBS_K_FENTRY
 #define KIND_fexit		OBS_K_FEXIT
 #define STR(x) #x

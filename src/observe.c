@@ -193,7 +193,7 @@ static void event_site(const struct obs_event *e, const struct obs_ksyms *k, cha
 static int has_iter(int cls)
 {
 	return cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_MSG ||
-	       cls == OBS_C_ITER_SET;
+	       cls == OBS_C_ITER_SET || cls == OBS_C_XPORT;
 }
 
 /* What a record adds up: bytes of the iterator, pages of GUP. */
@@ -310,22 +310,24 @@ void obs_window_free(struct obs_window *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static int is_entry_of(int hook, enum path_class path)
+/* A hook of the path in that role (OBS_C_ITER: the entry, OBS_C_XPORT:
+ * the transport); PATH_COUNT: any hook that reads an iterator. */
+static int is_hook_of(int hook, enum path_class path, int role)
 {
 	const struct obs_hook *h = &obs_hook_table[hook];
 
 	if (path == PATH_COUNT)
 		return has_iter(h->cls);
-	return h->path == path && h->cls == OBS_C_ITER;
+	return h->path == path && h->cls == role;
 }
 
-unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path)
+unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role)
 {
 	unsigned seen = 0;
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
-		if (is_entry_of(w->r[i].hook, path) && w->r[i].flavour < ITER_NONE)
+		if (is_hook_of(w->r[i].hook, path, role) && w->r[i].flavour < ITER_NONE)
 			seen |= 1u << w->r[i].flavour;
 	return seen;
 }
@@ -349,7 +351,7 @@ enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path, int
 		return OBS_UNOBSERVED;
 	}
 	for (i = 0; i < w->n; i++)
-		seen += is_entry_of(w->r[i].hook, path);
+		seen += is_hook_of(w->r[i].hook, path, OBS_C_ITER);
 	if (!seen) {
 		snprintf(why, ERRLEN, "observer broken: %d entry hook%s of the %s path attached, the "
 			 "case did IO, and none saw it (%lu events in the window, %llu dropped)",
@@ -375,6 +377,7 @@ static const char *cls_word(int cls)
 	case OBS_C_UNPIN: return "unpin";
 	case OBS_C_BIO: return "bio release";
 	case OBS_C_EXTRACT: return "extract";
+	case OBS_C_XPORT: return "transport";
 	default: return "iter";
 	}
 }

@@ -118,9 +118,10 @@ enum obs_verdict {
 /* attached: how many of the path's entry hooks are attached. */
 enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path, int attached,
 			   int did_io, char *why);
-/* Flavours the path's entry hooks saw (1 << flavour); path PATH_COUNT:
- * any hook that reads an iterator. */
-unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path);
+/* Flavours (1 << flavour) the path's hooks of that role saw: OBS_C_ITER
+ * its entries (what the case declares), OBS_C_XPORT its transport (what
+ * a target's transport() declares); path PATH_COUNT: any iterator hook. */
+unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role);
 
 /* Text and JSON of a window (one line per record). */
 void obs_window_text(const struct obs_window *w, struct strbuf *out);

@@ -16,6 +16,7 @@
 #define OBS_C_UNPIN	6	/* releases pins: pages, npages[, make_dirty] */
 #define OBS_C_BIO	7	/* struct bio *: its pages are released */
 #define OBS_C_ITER_SET	8	/* struct iov_iter * the function fills: read at exit */
+#define OBS_C_XPORT	9	/* struct iov_iter *: what reaches the transport (9p) */
 
 /*
  * The hooks: X(function, class, path, pos, nargs). path is the iovbed
@@ -49,13 +50,14 @@
 	/* copy: tmpfs */ \
 	X(shmem_file_read_iter,		OBS_C_ITER,	PATH_COPY, 2, 2) \
 	X(shmem_file_write_iter,	OBS_C_ITER,	PATH_COPY, 2, 2) \
-	/* 9p: the vfs entry, netfs, and the transport */ \
+	/* 9p: the vfs entry, netfs, and the transport (netfs re-wraps the \
+	 * caller's iterator from 6.8: BVEC, FOLIOQ) */ \
 	X(v9fs_file_read_iter,		OBS_C_ITER,	PATH_9P, 2, 2) \
 	X(v9fs_file_write_iter,		OBS_C_ITER,	PATH_9P, 2, 2) \
 	X(netfs_unbuffered_read_iter,	OBS_C_ITER,	PATH_9P, 2, 2) \
 	X(netfs_unbuffered_write_iter,	OBS_C_ITER,	PATH_9P, 2, 2) \
-	X(p9_client_read,		OBS_C_ITER,	PATH_9P, 3, 3) \
-	X(p9_client_write,		OBS_C_ITER,	PATH_9P, 3, 3) \
+	X(p9_client_read,		OBS_C_XPORT,	PATH_9P, 3, 3) \
+	X(p9_client_write,		OBS_C_XPORT,	PATH_9P, 3, 3) \
 	/* page extraction: bios of block and iomap, then lib/iov_iter.c */ \
 	X(bio_iov_iter_get_pages,	OBS_C_EXTRACT,	PATH_COUNT, 2, 2) \
 	X(iov_iter_extract_pages,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1) \

@@ -58,8 +58,9 @@ static void test_fold(void)
 	CU_ASSERT_EQUAL(w.r[0].calls, 2);
 	CU_ASSERT_EQUAL(w.r[0].amount, 2 * 65536);
 	CU_ASSERT_STRING_EQUAL(w.r[0].iter_name, "ITER_UBUF");
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP), 1u << ITER_UBUF);
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_BLOCK), 0);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_BLOCK, OBS_C_ITER), 0);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_COUNT, 0), 1u << ITER_UBUF);
 	CU_ASSERT_STRING_EQUAL(w.bad, "");
 	obs_window_free(&w);
 }
@@ -80,6 +81,25 @@ static void test_fold_mismatch(void)
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), -1);
 	e = event(OBS_H___iomap_dio_rw, 0, 42, 10);		/* not a flavour */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), -1);
+	obs_window_free(&w);
+}
+
+/* 9p from 6.8: the caller's UBUF at the entry, netfs's BVEC at the
+ * transport; neither may count as the other. */
+static void test_entry_and_transport(void)
+{
+	struct obs_window w = { 0 };
+	struct obs_event in = event(OBS_H_v9fs_file_read_iter, 0, OBS_FLAV_UBUF, 10);
+	struct obs_event out = event(OBS_H_p9_client_read, 2, OBS_FLAV_BVEC, 10);
+	char why[ERRLEN];
+
+	CU_ASSERT_EQUAL(obs_window_add(&w, &out, &btf_612, NULL), 0);
+	/* only the transport saw it: the entry hooks are attached, so broken */
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_9P, 3, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_window_add(&w, &in, &btf_612, NULL), 0);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_9P, 3, 1, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_ITER), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_XPORT), 1u << ITER_BVEC);
 	obs_window_free(&w);
 }
 
@@ -175,6 +195,7 @@ int unit_observe_register(void)
 	ADD_TEST(s, test_iter_names);
 	ADD_TEST(s, test_fold);
 	ADD_TEST(s, test_fold_mismatch);
+	ADD_TEST(s, test_entry_and_transport);
 	ADD_TEST(s, test_bio_release);
 	ADD_TEST(s, test_judge);
 	ADD_TEST(s, test_site);
