@@ -29,6 +29,19 @@ int obs_hook_find(const char *fn)
 	return -1;
 }
 
+const char *obs_errname(int e)
+{
+	static char buf[32];
+	const char *n = strerrorname_np(e);
+
+	if (n)
+		return n;
+	if (e == 524)	/* the kernel's own ENOTSUPP: a trampoline refused */
+		return "ENOTSUPP (524)";
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
 const char *obs_iter_name(const struct obs_enum_names *t, int raw)
 {
 	int i;

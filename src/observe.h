@@ -41,6 +41,9 @@ struct obs_hook_state {
 	char why[160];		/* "fentry: load: EPERM; kprobe: attach: ENOENT" */
 };
 
+/* "EPERM", or the kernel's own "ENOTSUPP (524)" a trampoline refuses with. */
+const char *obs_errname(int e);
+
 /* Names the running kernel's BTF gives an enum's values. */
 #define OBS_ENUM_MAX 32
 struct obs_enum_names {

@@ -49,17 +49,6 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-static const char *errname(int e)
-{
-	static char buf[32];
-	const char *n = strerrorname_np(e);
-
-	if (n)
-		return n;
-	snprintf(buf, sizeof(buf), "errno %d", e);
-	return buf;
-}
-
 static void enum_names(const struct btf *btf, int id, struct obs_enum_names *t)
 {
 	const struct btf_type *ty = btf__type_by_id(btf, id);
@@ -253,7 +242,7 @@ static void why_add(struct obs_hook_state *st, const char *what, int e)
 {
 	size_t l = strlen(st->why);
 
-	snprintf(st->why + l, sizeof(st->why) - l, "%s%s: %s", l ? "; " : "", what, errname(e));
+	snprintf(st->why + l, sizeof(st->why) - l, "%s%s: %s", l ? "; " : "", what, obs_errname(e));
 	st->err = e;
 }
 
@@ -400,7 +389,7 @@ void observer_path_why(const struct observer *o, enum path_class path, char *why
 		    (path != PATH_COUNT && obs_hook_table[i].path != path))
 			continue;
 		snprintf(why, ERRLEN, "unobservable: hook %s, errno %s (%s)", obs_hook_table[i].fn,
-			 errname(st->err), st->why);
+			 obs_errname(st->err), st->why);
 		return;
 	}
 }

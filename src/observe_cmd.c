@@ -85,7 +85,7 @@ static void hooks_report(struct obs_cmd *c)
 			sb_addf(&c->out, "hook %-28s absent: %s", fn, st->why);
 		else
 			sb_addf(&c->out, "hook %-28s unobservable: hook %s, errno %s (%s)", fn, fn,
-				strerrorname_np(st->err) ? strerrorname_np(st->err) : "?", st->why);
+				obs_errname(st->err), st->why);
 		sb_addf(&c->out, "%s\n", st->traceable < 0 ? "" : st->traceable ?
 			"; in available_filter_functions" : "; not in available_filter_functions");
 	}

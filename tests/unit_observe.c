@@ -4,6 +4,7 @@
 #include "unit.h"
 #include "observe.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* enum iter_type as 6.1's BTF has it, and as 6.12's. */
@@ -27,6 +28,9 @@ static void test_iter_names(void)
 	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_FOLIOQ"), ITER_FOLIOQ);
 	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_UBUF"), ITER_UBUF);
 	CU_ASSERT_EQUAL(obs_flavour_of_name("ITER_FOO"), ITER_NONE);
+	CU_ASSERT_STRING_EQUAL(obs_errname(EPERM), "EPERM");
+	CU_ASSERT_STRING_EQUAL(obs_errname(524), "ENOTSUPP (524)");
+	CU_ASSERT_STRING_EQUAL(obs_errname(4242), "errno 4242");
 }
 
 static struct obs_event event(int hook, int raw, int flavour, unsigned tid)
