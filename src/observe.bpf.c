@@ -42,6 +42,23 @@ struct msghdr___obs {
 	struct iov_iter___obs msg_iter;
 } __attribute__((preserve_access_index));
 
+struct super_block___obs {
+	__u32 s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode___obs {
+	unsigned long i_ino;
+	struct super_block___obs *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file___obs {
+	struct inode___obs *f_inode;
+} __attribute__((preserve_access_index));
+
+struct kiocb___obs {
+	struct file___obs *ki_filp;
+} __attribute__((preserve_access_index));
+
 struct bio___obs {
 	unsigned short bi_flags;
 } __attribute__((preserve_access_index));
@@ -105,7 +122,17 @@ static __always_inline void read_object(struct obs_event *e, int cls, int pos)
 	}
 }
 
-static __always_inline int send(void *ctx, __u64 *arg, int hook, int kind, int cls, int pos)
+/* The file of the IO, so that a case can tell its own from others'. */
+static __always_inline void read_file(struct obs_event *e)
+{
+	struct kiocb___obs *iocb = (void *)e->arg[0];
+
+	e->ino = BPF_CORE_READ(iocb, ki_filp, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(iocb, ki_filp, f_inode, i_sb, s_dev);
+}
+
+static __always_inline int send(void *ctx, __u64 *arg, int hook, int kind, int cls, int pos,
+				int file)
 {
 	struct obs_event *e;
 	__u64 id;
@@ -129,6 +156,8 @@ static __always_inline int send(void *ctx, __u64 *arg, int hook, int kind, int c
 		e->arg[i] = arg[i];
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	read_object(e, cls, pos);
+	if (file)
+		read_file(e);
 	bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -167,21 +196,21 @@ static __always_inline int send(void *ctx, __u64 *arg, int hook, int kind, int c
 #define STR(x) #x
 #define TRAMP_SEC(t, fn) STR(t) "/" #fn
 #define TRAMP_KIND(t) KIND_##t
-#define TRAMP_PROG(t, fn, cls, pos, nargs) \
+#define TRAMP_PROG(t, fn, cls, pos, nargs, file) \
 	SEC(TRAMP_SEC(t, fn)) \
 	int fentry_##fn(__u64 *ctx) \
 	{ \
 		ARGS_FROM(a, nargs, CTX_ARG); \
-		return send(ctx, a, OBS_H_##fn, TRAMP_KIND(t), cls, pos); \
+		return send(ctx, a, OBS_H_##fn, TRAMP_KIND(t), cls, pos, file); \
 	}
 
-#define OBS_PROGS(fn, cls, path, pos, nargs) \
-	TRAMP_PROG(TRAMP_##cls, fn, cls, pos, nargs) \
+#define OBS_PROGS(fn, cls, path, pos, nargs, file) \
+	TRAMP_PROG(TRAMP_##cls, fn, cls, pos, nargs, file) \
 	SEC("kprobe/" #fn) \
 	int kprobe_##fn(struct pt_regs *ctx) \
 	{ \
 		ARGS_FROM(a, nargs, REGS_ARG); \
-		return send(ctx, a, OBS_H_##fn, OBS_K_KPROBE, cls, pos); \
+		return send(ctx, a, OBS_H_##fn, OBS_K_KPROBE, cls, pos, file); \
 	}
 
 OBS_HOOKS(OBS_PROGS)

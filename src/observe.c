@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 /* The BPF program numbers flavours as iovbed.h does. */
 _Static_assert(OBS_FLAV_UBUF == ITER_UBUF && OBS_FLAV_IOVEC == ITER_IOVEC &&
@@ -15,7 +16,7 @@ _Static_assert(OBS_FLAV_UBUF == ITER_UBUF && OBS_FLAV_IOVEC == ITER_IOVEC &&
 	       OBS_FLAV_FOLIOQ == ITER_FOLIOQ && OBS_FLAV_DISCARD == ITER_DISCARD &&
 	       OBS_FLAV_NONE == ITER_NONE, "OBS_FLAV_* must follow enum flavour");
 
-#define OBS_HOOK_ROW(f, c, p, pos, nargs) [OBS_H_##f] = { .fn = #f, .cls = c, .path = p },
+#define OBS_HOOK_ROW(f, c, p, pos, nargs, file) [OBS_H_##f] = { .fn = #f, .cls = c, .path = p },
 const struct obs_hook obs_hook_table[OBS_HOOK_COUNT] = { OBS_HOOKS(OBS_HOOK_ROW) };
 #undef OBS_HOOK_ROW
 
@@ -242,7 +243,7 @@ static struct obs_record *window_slot(struct obs_window *w, const struct obs_rec
 
 		if (r->hook == k->hook && r->kind == k->kind && r->tid == k->tid &&
 		    r->iter_type == k->iter_type && !strcmp(r->site, k->site) &&
-		    !strcmp(r->release, k->release))
+		    !strcmp(r->release, k->release) && r->dev == k->dev && r->ino == k->ino)
 			return r;
 	}
 	if (w->n == w->cap) {
@@ -304,6 +305,10 @@ int obs_window_add(struct obs_window *w, const struct obs_event *e,
 	}
 	if (cls == OBS_C_BIO && btf)
 		obs_bio_release(&btf->bio, e->bio_flags, key.release, sizeof(key.release));
+	if (e->ino) {	/* the kernel's dev_t is MAJOR << 20 | MINOR */
+		key.dev = makedev(e->dev >> 20, e->dev & 0xfffff);
+		key.ino = e->ino;
+	}
 	event_site(e, k, key.site, sizeof(key.site));
 	r = window_slot(w, &key);
 	if (!r) {
@@ -323,30 +328,40 @@ void obs_window_free(struct obs_window *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* A hook of the path in that role (OBS_C_ITER: the entry, OBS_C_XPORT:
- * the transport); PATH_COUNT: any hook that reads an iterator. */
-static int is_hook_of(int hook, enum path_class path, int role)
+int obs_record_of(const struct obs_record *r, const struct obs_file *file)
 {
-	const struct obs_hook *h = &obs_hook_table[hook];
+	return r->ino && r->ino == (unsigned long long)file->ino && r->dev == file->dev;
+}
+
+/* A record of the path in that role (OBS_C_ITER: the entry, OBS_C_XPORT:
+ * the transport), of file if given and the role knows files; PATH_COUNT:
+ * any hook that reads an iterator. */
+static int is_record_of(const struct obs_record *r, enum path_class path, int role,
+			const struct obs_file *file)
+{
+	const struct obs_hook *h = &obs_hook_table[r->hook];
 
 	if (path == PATH_COUNT)
 		return has_iter(h->cls);
-	return h->path == path && h->cls == role;
+	if (h->path != path || h->cls != role)
+		return 0;
+	return !file || role != OBS_C_ITER || obs_record_of(r, file);
 }
 
-unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role)
+unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role,
+			   const struct obs_file *file)
 {
 	unsigned seen = 0;
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
-		if (is_hook_of(w->r[i].hook, path, role) && w->r[i].flavour < ITER_NONE)
+		if (is_record_of(&w->r[i], path, role, file) && w->r[i].flavour < ITER_NONE)
 			seen |= 1u << w->r[i].flavour;
 	return seen;
 }
 
-enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path, int attached,
-			   int did_io, char *why)
+enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path,
+			   const struct obs_file *file, int attached, int did_io, char *why)
 {
 	size_t i, seen = 0;
 
@@ -364,12 +379,13 @@ enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path, int
 		return OBS_UNOBSERVED;
 	}
 	for (i = 0; i < w->n; i++)
-		seen += is_hook_of(w->r[i].hook, path, OBS_C_ITER);
+		seen += is_record_of(&w->r[i], path, OBS_C_ITER, file);
 	if (!seen) {
 		snprintf(why, ERRLEN, "observer broken: %d entry hook%s of the %s path attached, the "
-			 "case did IO, and none saw it (%lu events in the window, %llu dropped)",
+			 "case did IO, and none saw it%s (%lu events in the window, %llu dropped)",
 			 attached, attached == 1 ? "" : "s",
-			 path == PATH_COUNT ? "any" : path_class_name(path), w->events, w->dropped);
+			 path == PATH_COUNT ? "any" : path_class_name(path),
+			 file ? " on its file" : "", w->events, w->dropped);
 		return OBS_BROKEN;
 	}
 	snprintf(why, ERRLEN, "observed");
@@ -416,6 +432,8 @@ void obs_window_text(const struct obs_window *w, struct strbuf *out)
 				h->cls == OBS_C_UNPIN ? "make_dirty" : "gup_flags", r->last_arg);
 		if (r->release[0])
 			sb_addf(out, " %s", r->release);
+		if (r->ino)
+			sb_addf(out, " ino %llu on %u:%u", r->ino, major(r->dev), minor(r->dev));
 		sb_addf(out, " from %s\n", r->site);
 	}
 	if (w->dropped)
@@ -436,8 +454,9 @@ void obs_window_json(const struct obs_window *w, struct strbuf *out)
 			cls_word(h->cls), (int)r->tid);
 		sb_json_str(out, r->comm);
 		sb_addf(out, ", \"iter_type\": %d, \"iter_name\": \"%s\", \"calls\": %lu, "
-			"\"amount\": %llu, \"arg\": %llu, \"release\": \"%s\", \"site\": ",
-			r->iter_type, r->iter_name, r->calls, r->amount, r->last_arg, r->release);
+			"\"amount\": %llu, \"arg\": %llu, \"release\": \"%s\", \"dev\": \"%u:%u\", "
+			"\"ino\": %llu, \"site\": ", r->iter_type, r->iter_name, r->calls, r->amount,
+			r->last_arg, r->release, major(r->dev), minor(r->dev), r->ino);
 		sb_json_str(out, r->site);
 		sb_addf(out, "}");
 	}

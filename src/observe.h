@@ -80,6 +80,8 @@ struct obs_record {
 	unsigned long calls;
 	unsigned long long amount;	/* bytes (iterators) or pages (GUP) */
 	unsigned long long last_arg;	/* gup_flags, make_dirty, bio flags */
+	dev_t dev;		/* hooks with a file: its device (st_dev encoding) */
+	unsigned long long ino;	/* ... and inode; 0 without */
 	char release[64];	/* bio release: how its pages were held */
 };
 
@@ -112,19 +114,31 @@ int obs_ksym_name(const struct obs_ksyms *k, unsigned long long addr, char *out,
 int obs_window_add(struct obs_window *w, const struct obs_event *e,
 		   const struct obs_btf *btf, const struct obs_ksyms *k);
 
+/* The case's own file (fstat of its descriptor): entry events of other
+ * files in the window (another task's IO) do not count for it. */
+struct obs_file {
+	dev_t dev;
+	ino_t ino;
+};
+/* Does the record concern that file? A hook that knows no file never does. */
+int obs_record_of(const struct obs_record *r, const struct obs_file *file);
+
 /* The verdict on one IO's window. */
 enum obs_verdict {
 	OBS_OBSERVED,		/* the path's entry hooks saw the IO */
 	OBS_UNOBSERVED,		/* no entry hook of the path is attached: why says */
 	OBS_BROKEN,		/* attached, the case did IO, and nothing was seen */
 };
-/* attached: how many of the path's entry hooks are attached. */
-enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path, int attached,
-			   int did_io, char *why);
+/* attached: how many of the path's entry hooks are attached; file: the
+ * case's file, or NULL to count every file's. */
+enum obs_verdict obs_judge(const struct obs_window *w, enum path_class path,
+			   const struct obs_file *file, int attached, int did_io, char *why);
 /* Flavours (1 << flavour) the path's hooks of that role saw: OBS_C_ITER
- * its entries (what the case declares), OBS_C_XPORT its transport (what
- * a target's transport() declares); path PATH_COUNT: any iterator hook. */
-unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role);
+ * its entries (what the case declares; of file only, unless NULL),
+ * OBS_C_XPORT its transport (what a target's transport() declares; the
+ * transport knows no file); path PATH_COUNT: any iterator hook. */
+unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role,
+			   const struct obs_file *file);
 
 /* Text and JSON of a window (one line per record). */
 void obs_window_text(const struct obs_window *w, struct strbuf *out);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,11 +202,19 @@ static void ref_run(struct obs_cmd *c, const struct ref_io *io, const char *path
 	struct obs_window w = { 0 };
 	char err[ERRLEN] = "", why[ERRLEN];
 	const char *declared = flavour_name(io->e->flavour(&c->kv));
+	struct obs_file file;
 	enum obs_verdict v;
+	struct stat st;
 	ssize_t n;
 
 	if (io->e->probe && io->e->probe(err) != SETUP_READY)
 		return skip_report(c, io->name, err);
+	if (stat(path, &st) < 0) {
+		errf(err, "stat %s", path);
+		return skip_report(c, io->name, err);
+	}
+	file.dev = st.st_dev;
+	file.ino = st.st_ino;
 	if (observer_begin(c->o, err) < 0)
 		return skip_report(c, io->name, err);
 	n = ref_do(io, path, buf, err);
@@ -222,7 +231,7 @@ static void ref_run(struct obs_cmd *c, const struct ref_io *io, const char *path
 		skip_report(c, io->name, err);
 		goto out;
 	}
-	v = obs_judge(&w, path_cls, observer_attached(c->o, path_cls), n > 0, why);
+	v = obs_judge(&w, path_cls, &file, observer_attached(c->o, path_cls), n > 0, why);
 	if (v == OBS_UNOBSERVED)
 		observer_path_why(c->o, path_cls, why);
 	window_report(c, io->name, declared, &w, v, why);
@@ -297,7 +306,7 @@ static int cmd_window(struct obs_cmd *c, char *err)
 		obs_window_free(&w);
 		return -1;
 	}
-	window_report(c, c->cmd[0], "-", &w, obs_judge(&w, PATH_COUNT,
+	window_report(c, c->cmd[0], "-", &w, obs_judge(&w, PATH_COUNT, NULL,
 		      observer_attached(c->o, PATH_COUNT), 1, why), why);
 	obs_window_free(&w);
 	return 0;

@@ -19,70 +19,72 @@
 #define OBS_C_XPORT	9	/* struct iov_iter *: what reaches the transport (9p) */
 
 /*
- * The hooks: X(function, class, path, pos, nargs). path is the iovbed
+ * The hooks: X(function, class, path, pos, nargs, file). path is the iovbed
  * path class (iovbed.h) whose direct IO enters there, PATH_COUNT where
  * paths share it (only iovbed expands it, never the BPF program); pos the
  * argument the class reads; nargs how many arguments the program copies
  * (never more than the function has: the verifier refuses a fentry read
- * past the last one). Functions a kernel lacks are reported absent.
+ * past the last one); file 1 when the first argument is the IO's struct
+ * kiocb *, whose file (device, inode) the event then carries. Functions
+ * a kernel lacks are reported absent.
  */
 #define OBS_HOOKS(X) \
 	/* block: block/fops.c */ \
-	X(blkdev_read_iter,		OBS_C_ITER,	PATH_BLOCK, 2, 2) \
-	X(blkdev_write_iter,		OBS_C_ITER,	PATH_BLOCK, 2, 2) \
-	X(__blkdev_direct_IO_simple,	OBS_C_ITER,	PATH_BLOCK, 2, 2) \
-	X(__blkdev_direct_IO,		OBS_C_ITER,	PATH_BLOCK, 2, 2) \
-	X(__blkdev_direct_IO_async,	OBS_C_ITER,	PATH_BLOCK, 2, 2) \
+	X(blkdev_read_iter,		OBS_C_ITER,	PATH_BLOCK, 2, 2, 1) \
+	X(blkdev_write_iter,		OBS_C_ITER,	PATH_BLOCK, 2, 2, 1) \
+	X(__blkdev_direct_IO_simple,	OBS_C_ITER,	PATH_BLOCK, 2, 2, 1) \
+	X(__blkdev_direct_IO,		OBS_C_ITER,	PATH_BLOCK, 2, 2, 1) \
+	X(__blkdev_direct_IO_async,	OBS_C_ITER,	PATH_BLOCK, 2, 2, 1) \
 	/* iomap: ext4, xfs, btrfs */ \
-	X(__iomap_dio_rw,		OBS_C_ITER,	PATH_IOMAP, 2, 2) \
-	X(ext4_file_read_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2) \
-	X(ext4_file_write_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2) \
-	X(xfs_file_read_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2) \
-	X(xfs_file_write_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2) \
+	X(__iomap_dio_rw,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
+	X(ext4_file_read_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
+	X(ext4_file_write_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
+	X(xfs_file_read_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
+	X(xfs_file_write_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
 	/* fuse */ \
-	X(fuse_file_read_iter,		OBS_C_ITER,	PATH_FUSE, 2, 2) \
-	X(fuse_file_write_iter,		OBS_C_ITER,	PATH_FUSE, 2, 2) \
-	X(fuse_direct_io,		OBS_C_ITER,	PATH_FUSE, 2, 2) \
-	X(fuse_direct_IO,		OBS_C_ITER,	PATH_FUSE, 2, 2) \
+	X(fuse_file_read_iter,		OBS_C_ITER,	PATH_FUSE, 2, 2, 1) \
+	X(fuse_file_write_iter,		OBS_C_ITER,	PATH_FUSE, 2, 2, 1) \
+	X(fuse_direct_io,		OBS_C_ITER,	PATH_FUSE, 2, 2, 0) \
+	X(fuse_direct_IO,		OBS_C_ITER,	PATH_FUSE, 2, 2, 1) \
 	/* nfs: fs/nfs/direct.c */ \
-	X(nfs_file_direct_read,		OBS_C_ITER,	PATH_NFS, 2, 2) \
-	X(nfs_file_direct_write,	OBS_C_ITER,	PATH_NFS, 2, 2) \
+	X(nfs_file_direct_read,		OBS_C_ITER,	PATH_NFS, 2, 2, 1) \
+	X(nfs_file_direct_write,	OBS_C_ITER,	PATH_NFS, 2, 2, 1) \
 	/* copy: tmpfs */ \
-	X(shmem_file_read_iter,		OBS_C_ITER,	PATH_COPY, 2, 2) \
-	X(shmem_file_write_iter,	OBS_C_ITER,	PATH_COPY, 2, 2) \
+	X(shmem_file_read_iter,		OBS_C_ITER,	PATH_COPY, 2, 2, 1) \
+	X(shmem_file_write_iter,	OBS_C_ITER,	PATH_COPY, 2, 2, 1) \
 	/* 9p: the vfs entry, netfs, and the transport (netfs re-wraps the \
 	 * caller's iterator from 6.8: BVEC, FOLIOQ) */ \
-	X(v9fs_file_read_iter,		OBS_C_ITER,	PATH_9P, 2, 2) \
-	X(v9fs_file_write_iter,		OBS_C_ITER,	PATH_9P, 2, 2) \
-	X(netfs_unbuffered_read_iter,	OBS_C_ITER,	PATH_9P, 2, 2) \
-	X(netfs_unbuffered_write_iter,	OBS_C_ITER,	PATH_9P, 2, 2) \
-	X(p9_client_read,		OBS_C_XPORT,	PATH_9P, 3, 3) \
-	X(p9_client_write,		OBS_C_XPORT,	PATH_9P, 3, 3) \
+	X(v9fs_file_read_iter,		OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	X(v9fs_file_write_iter,		OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	X(netfs_unbuffered_read_iter,	OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	X(netfs_unbuffered_write_iter,	OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	X(p9_client_read,		OBS_C_XPORT,	PATH_9P, 3, 3, 0) \
+	X(p9_client_write,		OBS_C_XPORT,	PATH_9P, 3, 3, 0) \
 	/* page extraction: bios of block and iomap, then lib/iov_iter.c */ \
-	X(bio_iov_iter_get_pages,	OBS_C_EXTRACT,	PATH_COUNT, 2, 2) \
-	X(iov_iter_extract_pages,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1) \
-	X(iov_iter_get_pages2,		OBS_C_EXTRACT,	PATH_COUNT, 1, 1) \
-	X(iov_iter_get_pages_alloc2,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1) \
+	X(bio_iov_iter_get_pages,	OBS_C_EXTRACT,	PATH_COUNT, 2, 2, 0) \
+	X(iov_iter_extract_pages,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1, 0) \
+	X(iov_iter_get_pages2,		OBS_C_EXTRACT,	PATH_COUNT, 1, 1, 0) \
+	X(iov_iter_get_pages_alloc2,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1, 0) \
 	/* GUP: pinned or referenced */ \
-	X(pin_user_pages_fast,		OBS_C_PIN,	PATH_COUNT, 2, 3) \
-	X(pin_user_pages,		OBS_C_PIN,	PATH_COUNT, 2, 3) \
-	X(get_user_pages_fast,		OBS_C_GET,	PATH_COUNT, 2, 3) \
+	X(pin_user_pages_fast,		OBS_C_PIN,	PATH_COUNT, 2, 3, 0) \
+	X(pin_user_pages,		OBS_C_PIN,	PATH_COUNT, 2, 3, 0) \
+	X(get_user_pages_fast,		OBS_C_GET,	PATH_COUNT, 2, 3, 0) \
 	/* release: the call site comes from the kernel stack */ \
-	X(unpin_user_page,		OBS_C_UNPIN,	PATH_COUNT, 0, 1) \
-	X(unpin_user_pages,		OBS_C_UNPIN,	PATH_COUNT, 2, 2) \
-	X(unpin_user_pages_dirty_lock,	OBS_C_UNPIN,	PATH_COUNT, 2, 3) \
-	X(unpin_user_folio,		OBS_C_UNPIN,	PATH_COUNT, 2, 2) \
-	X(__bio_release_pages,		OBS_C_BIO,	PATH_COUNT, 1, 2) \
+	X(unpin_user_page,		OBS_C_UNPIN,	PATH_COUNT, 0, 1, 0) \
+	X(unpin_user_pages,		OBS_C_UNPIN,	PATH_COUNT, 2, 2, 0) \
+	X(unpin_user_pages_dirty_lock,	OBS_C_UNPIN,	PATH_COUNT, 2, 3, 0) \
+	X(unpin_user_folio,		OBS_C_UNPIN,	PATH_COUNT, 2, 2, 0) \
+	X(__bio_release_pages,		OBS_C_BIO,	PATH_COUNT, 1, 2, 0) \
 	/* copying instead of pinning */ \
-	X(copy_page_to_iter,		OBS_C_ITER,	PATH_COUNT, 4, 4) \
-	X(copy_page_from_iter,		OBS_C_ITER,	PATH_COUNT, 4, 4) \
-	X(_copy_to_iter,		OBS_C_ITER,	PATH_COUNT, 3, 3) \
-	X(_copy_from_iter,		OBS_C_ITER,	PATH_COUNT, 3, 3) \
+	X(copy_page_to_iter,		OBS_C_ITER,	PATH_COUNT, 4, 4, 0) \
+	X(copy_page_from_iter,		OBS_C_ITER,	PATH_COUNT, 4, 4, 0) \
+	X(_copy_to_iter,		OBS_C_ITER,	PATH_COUNT, 3, 3, 0) \
+	X(_copy_from_iter,		OBS_C_ITER,	PATH_COUNT, 3, 3, 0) \
 	/* DISCARD: set up by iov_iter_discard, or met at a socket receive */ \
-	X(iov_iter_discard,		OBS_C_ITER_SET,	PATH_COUNT, 1, 1) \
-	X(sock_recvmsg,			OBS_C_MSG,	PATH_COUNT, 2, 2)
+	X(iov_iter_discard,		OBS_C_ITER_SET,	PATH_COUNT, 1, 1, 0) \
+	X(sock_recvmsg,			OBS_C_MSG,	PATH_COUNT, 2, 2, 0)
 
-#define OBS_HOOK_ID(fn, cls, path, pos, nargs) OBS_H_##fn,
+#define OBS_HOOK_ID(fn, cls, path, pos, nargs, file) OBS_H_##fn,
 enum obs_hook_id { OBS_HOOKS(OBS_HOOK_ID) OBS_HOOK_COUNT };
 #undef OBS_HOOK_ID
 
@@ -112,6 +114,8 @@ struct obs_event {
 	__u64 arg[OBS_NARGS];		/* the raw arguments (nargs of them) */
 	__u64 count;			/* iov_iter count at entry */
 	__u64 stack[OBS_STACK];		/* kernel return addresses, innermost first */
+	__u64 ino;			/* file hooks: the file's inode number */
+	__u32 dev;			/* ... and its super block's s_dev (kernel encoding) */
 	__u32 tid, pid;
 	__u16 hook;			/* enum obs_hook_id */
 	__u16 bio_flags;		/* OBS_C_BIO: bio->bi_flags */

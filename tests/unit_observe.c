@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 /* enum iter_type as 6.1's BTF has it, and as 6.12's. */
 static const struct obs_btf btf_61 = { .iter = { 7, {
@@ -62,9 +63,9 @@ static void test_fold(void)
 	CU_ASSERT_EQUAL(w.r[0].calls, 2);
 	CU_ASSERT_EQUAL(w.r[0].amount, 2 * 65536);
 	CU_ASSERT_STRING_EQUAL(w.r[0].iter_name, "ITER_UBUF");
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER), 1u << ITER_UBUF);
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_BLOCK, OBS_C_ITER), 0);
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_COUNT, 0), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER, NULL), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_BLOCK, OBS_C_ITER, NULL), 0);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_COUNT, 0, NULL), 1u << ITER_UBUF);
 	CU_ASSERT_STRING_EQUAL(w.bad, "");
 	obs_window_free(&w);
 }
@@ -79,7 +80,7 @@ static void test_fold_mismatch(void)
 
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_61, NULL), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(w.bad, "ITER_IOVEC by BTF but ITER_UBUF"));
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, 1, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, NULL, 1, 1, why), OBS_BROKEN);
 	obs_window_free(&w);
 	e = event(OBS_HOOK_COUNT, 0, OBS_FLAV_UBUF, 10);	/* not a hook */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), -1);
@@ -99,11 +100,32 @@ static void test_entry_and_transport(void)
 
 	CU_ASSERT_EQUAL(obs_window_add(&w, &out, &btf_612, NULL), 0);
 	/* only the transport saw it: the entry hooks are attached, so broken */
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_9P, 3, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_9P, NULL, 3, 1, why), OBS_BROKEN);
 	CU_ASSERT_EQUAL(obs_window_add(&w, &in, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_9P, 3, 1, why), OBS_OBSERVED);
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_ITER), 1u << ITER_UBUF);
-	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_XPORT), 1u << ITER_BVEC);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_9P, NULL, 3, 1, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_ITER, NULL), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_XPORT, NULL), 1u << ITER_BVEC);
+	obs_window_free(&w);
+}
+
+/* Another task's IO to another file in the window does not stand for
+ * the case's: with the case's file given, only its events count. */
+static void test_file_filter(void)
+{
+	struct obs_window w = { 0 };
+	struct obs_event e = event(OBS_H_ext4_file_read_iter, 0, OBS_FLAV_UBUF, 10);
+	struct obs_file mine = { makedev(254, 0), 12 }, other = { makedev(254, 0), 13 };
+	char why[ERRLEN];
+
+	e.dev = 254 << 20;	/* the kernel's encoding of 254:0 */
+	e.ino = 13;
+	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), 0);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, &mine, 1, 1, why), OBS_BROKEN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "on its file"));
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, &other, 1, 1, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER, &mine), 0);
+	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER, &other), 1u << ITER_UBUF);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, NULL, 1, 1, why), OBS_OBSERVED);
 	obs_window_free(&w);
 }
 
@@ -129,19 +151,19 @@ static void test_judge(void)
 	char why[ERRLEN];
 
 	/* nothing attached: unobservable, never a pass */
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 0, 1, why), OBS_UNOBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, NULL, 0, 1, why), OBS_UNOBSERVED);
 	/* attached, IO done, nothing seen: broken */
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, NULL, 2, 1, why), OBS_BROKEN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "none saw it"));
 	/* no IO: nothing to observe, and no pass either */
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 0, why), OBS_UNOBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, NULL, 2, 0, why), OBS_UNOBSERVED);
 	/* only GUP seen, not the path's entry: still broken */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &pin, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, NULL, 2, 1, why), OBS_BROKEN);
 	/* another path's entry does not count for this one */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &ent, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, 1, 1, why), OBS_BROKEN);
-	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, 2, 1, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_IOMAP, NULL, 1, 1, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, PATH_BLOCK, NULL, 2, 1, why), OBS_OBSERVED);
 	obs_window_free(&w);
 }
 
@@ -200,6 +222,7 @@ int unit_observe_register(void)
 	ADD_TEST(s, test_fold);
 	ADD_TEST(s, test_fold_mismatch);
 	ADD_TEST(s, test_entry_and_transport);
+	ADD_TEST(s, test_file_filter);
 	ADD_TEST(s, test_bio_release);
 	ADD_TEST(s, test_judge);
 	ADD_TEST(s, test_site);
