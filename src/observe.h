@@ -36,7 +36,7 @@ enum obs_attach { OBS_ABSENT, OBS_ATTACHED, OBS_UNOBSERVABLE };
 struct obs_hook_state {
 	enum obs_attach state;
 	int kind;		/* OBS_K_* it is attached with */
-	int err;		/* errno of the last attempt that failed */
+	int err;		/* errno of the first attempt that failed (fentry's) */
 	int traceable;		/* in available_filter_functions: 1, 0, -1 unknown */
 	char why[160];		/* "fentry: load: EPERM; kprobe: attach: ENOENT" */
 };

@@ -243,7 +243,8 @@ static void why_add(struct obs_hook_state *st, const char *what, int e)
 	size_t l = strlen(st->why);
 
 	snprintf(st->why + l, sizeof(st->why) - l, "%s%s: %s", l ? "; " : "", what, obs_errname(e));
-	st->err = e;
+	if (!st->err)	/* the preferred way's errno: fentry's */
+		st->err = e;
 }
 
 /* fentry (fexit) first: typed arguments, no int3; else a kprobe. */

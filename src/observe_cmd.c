@@ -115,13 +115,14 @@ static void window_report(struct obs_cmd *c, const char *name, const char *decla
 			  const struct obs_window *w, enum obs_verdict v, const char *why)
 {
 	static const char *const verdicts[] = { "observed", "unobservable", "BROKEN" };
+	static const char *const prefix[] = { "", "", "BROKEN: " };
 
 	c->nio++;
 	c->observed += v == OBS_OBSERVED;
 	c->broken += v == OBS_BROKEN;
 	c->unobserved += v == OBS_UNOBSERVED;
 	if (!c->json) {
-		sb_addf(&c->out, "\n%s: %s (%s); declared %s\n", name, verdicts[v], why, declared);
+		sb_addf(&c->out, "\n%s: %s%s; declared %s\n", name, prefix[v], why, declared);
 		obs_window_text(w, &c->out);
 		return;
 	}

@@ -4,7 +4,8 @@
 # fail where they must,
 # that interrupted and killed runs leave nothing behind, that bad usage
 # and a device holding a filesystem are refused, and that two runs side
-# by side do not disturb each other. Exit: 0 pass, 1 fail, 77 not root,
+# by side do not disturb each other, and that the BPF observer observes
+# or says why it cannot. Exit: 0 pass, 1 fail, 77 not root,
 # 99 the set-up of this test broke.
 
 IOVBED=${IOVBED:-src/iovbed}
@@ -265,6 +266,23 @@ rb=$?
 check "two runs side by side both pass" "$([ $ra = 0 ] && [ $rb = 0 ] && echo 0 || echo 1)" "exits $ra $rb"
 left=$(settle_leftovers)
 check "nothing left behind after the side-by-side runs" "$([ -z "$left" ] && echo 0 || echo 1)" "$left"
+
+# 8. The BPF observer: it observes, or says for each hook why not; it is
+# never broken on a kernel it can trace, and leaves nothing behind.
+"$IOVBED" observe >"$work/observe.txt" 2>&1
+rc=$?
+check "observe: exit 0 (observed) or 77 (unobservable), not $rc" \
+	"$([ $rc = 0 ] || [ $rc = 77 ] && echo 0 || echo 1)" "$(tail -5 "$work/observe.txt")"
+bad=$(grep '^hook ' "$work/observe.txt" | grep -Ev ' (attached \(|absent: |unobservable: hook [^ ]+, errno E)')
+check "observe: every hook attached, absent, or unobservable with its errno" \
+	"$([ -z "$bad" ] && echo 0 || echo 1)" "$bad"
+nio=$(grep -Ec ': (observed|unobservable: .+|SKIP .+); declared |: SKIP .' "$work/observe.txt")
+check "observe: each of the 6 reference IOs observed, or unobservable or skipped with the reason ($nio)" \
+	"$({ grep -q 'unobservable: flavour: declared, not observed (built without libbpf)' \
+		"$work/observe.txt" || { [ "$nio" -ge 6 ] && ! grep -q BROKEN "$work/observe.txt"; }; } &&
+		echo 0 || echo 1)"
+left=$(ls -d /var/tmp/iovbed-observe.* 2>/dev/null; losetup -a 2>/dev/null | grep -F iovbed-observe.)
+check "observe: nothing left behind" "$([ -z "$left" ] && echo 0 || echo 1)" "$left"
 
 echo "$((step - failures)) passed, $failures failed"
 [ $failures = 0 ] || exit 1
