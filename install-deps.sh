@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install every Debian 12 package iovbed's build and tests need; with
-# --vm also what `make check-vm` needs (QEMU, Debian's 6.1 kernel and its
+# Install every Debian 12 package iovbed's build and tests need (clang,
+# libbpf-dev and bpftool build the BPF observer; configure
+# --without-libbpf builds without it); with --vm also what `make check-vm` needs (QEMU, Debian's 6.1 kernel and its
 # modules, a static busybox for the guest's initramfs, the NFS server and
 # client tools the guest runs: the host itself needs no NFS support), and
 # Debian's 6.12 kernel unpacked into a cache for the second guest (see
@@ -18,7 +19,8 @@ KCACHE=${IOVBED_KERNEL_CACHE:-/var/cache/iovbed/kernels}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 liburing-dev libaio-dev libfuse3-dev fuse3 libnfs-dev libcunit1-dev
-e2fsprogs xfsprogs btrfs-progs util-linux mount procps kmod bsdutils coreutils"
+e2fsprogs xfsprogs btrfs-progs util-linux mount procps kmod bsdutils coreutils
+clang libbpf-dev bpftool"
 if [ "${1:-}" = --vm ]; then
 	PACKAGES="$PACKAGES qemu-system-x86 linux-image-amd64 busybox-static cpio kmod file
 	xz-utils zstd iproute2 nfs-kernel-server nfs-common rpcbind"

@@ -126,7 +126,9 @@ void case_teardown(struct case_ctx *c)
 	if (c->tc->a && c->tc->a->finish && c->in.priv)	/* an action cut short */
 		c->tc->a->finish(&c->in);
 	buffer_put(&c->b);
-	if (c->res->cut && c->t)	/* a cut-off target is set up anew for the next case */
+	/* a cut-off target, or one whose file the IO reshaped, is set up
+	 * anew for the next case */
+	if (c->t && (c->res->cut || (c->tc->e->flags & ENG_RESHAPES)))
 		target_teardown(c->t);
 }
 

@@ -35,6 +35,11 @@ enum engine_flag {
 	 * no FOLL_PIN pins are expected, whatever the path. */
 	ENG_KERNEL_PAGES = 1u << 4,
 	ENG_NEEDS_PEER = 1u << 5,	/* a peer file beside the target's */
+	/* The IO changes the target file's layout for good (a reflinking
+	 * copy_file_range shares its extents: measured on xfs, 6.18, later
+	 * O_DIRECT writes near them go buffered and take no pins): the
+	 * target is set up anew after the case, so no case sees another's. */
+	ENG_RESHAPES = 1u << 6,
 };
 #define ENG_RW (ENG_READS | ENG_WRITES)
 

@@ -122,7 +122,7 @@ static ssize_t copy_range_run(struct io_req *rq)
 const struct engine_ops engine_copy_range_out = {
 	.name = "copy-range-out",
 	.desc = "copy_file_range(file -> peer file), read the peer",
-	.flags = ENG_READS | ENG_KERNEL_PAGES | ENG_NEEDS_PEER,
+	.flags = ENG_READS | ENG_KERNEL_PAGES | ENG_NEEDS_PEER | ENG_RESHAPES,
 	.max_segs = 1,
 	.flavour = splice_read_flavour,
 	.prepare = copy_range_prepare,
@@ -133,7 +133,7 @@ const struct engine_ops engine_copy_range_out = {
 const struct engine_ops engine_copy_range_in = {
 	.name = "copy-range-in",
 	.desc = "write a peer file, copy_file_range(peer -> file)",
-	.flags = ENG_WRITES | ENG_KERNEL_PAGES | ENG_NEEDS_PEER,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES | ENG_NEEDS_PEER | ENG_RESHAPES,
 	.max_segs = 1,
 	.flavour = splice_write_flavour,
 	.prepare = copy_range_prepare,

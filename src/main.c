@@ -3,6 +3,7 @@
 #include "list.h"
 #include "registry.h"
 #include "report.h"
+#include "observe.h"
 #include "runners.h"
 
 #include <errno.h>
@@ -187,6 +188,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "vm"))
 		return vm(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "observe"))
+		return observe_cmd(argc - 1, argv + 1);
 	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0) {
 		options_free(&o);
 		return usage_error(err);

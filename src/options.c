@@ -16,6 +16,8 @@ void options_usage(FILE *f)
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
 	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL] [--table]\n"
+	      "       iovbed observe [--json] [--dir DIR] [-- COMMAND...]\n"
+	      "                   (the BPF observer: its hooks, then reference IOs in DIR)\n"
 	      "       iovbed help | --version\n"
 	      "\n"
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"

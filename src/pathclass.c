@@ -10,21 +10,35 @@
 
 #define OVERLAYFS_MAGIC 0x794c7630UL
 
+/* The mount's type decides (9p passes on the server's statfs f_type, so
+ * a share of an ext4 directory says 0xef53); f_type only where the mount
+ * table has no entry, and never for ext4's magic, which ext2 and ext3
+ * mounts share. */
 static const struct fs_class {
+	const char *fstype;	/* a "fuse." type matches "fuse" */
 	unsigned long magic;
-	const char *fstype;	/* the mount's type, NULL: any with this magic */
 	enum path_class path;
 	pins_rule_fn *pins_rule;
 } fs_classes[] = {
-	{ 0xEF53UL, "ext4", PATH_IOMAP, NULL },
-	{ 0x58465342UL, NULL, PATH_IOMAP, NULL },		/* xfs */
-	{ 0x9123683EUL, NULL, PATH_IOMAP, btrfs_pins_rule },	/* btrfs */
-	{ 0x01021994UL, NULL, PATH_COPY, NULL },		/* tmpfs */
-	{ 0x858458f6UL, NULL, PATH_COPY, NULL },		/* ramfs */
-	{ 0x65735546UL, NULL, PATH_FUSE, NULL },		/* fuse, fuseblk */
-	{ 0x6969UL, NULL, PATH_NFS, NULL },			/* nfs */
-	{ 0x01021997UL, NULL, PATH_9P, NULL },			/* v9fs */
+	{ "ext4", 0, PATH_IOMAP, NULL },
+	{ "xfs", 0x58465342UL, PATH_IOMAP, NULL },
+	{ "btrfs", 0x9123683EUL, PATH_IOMAP, btrfs_pins_rule },
+	{ "tmpfs", 0x01021994UL, PATH_COPY, NULL },
+	{ "ramfs", 0x858458f6UL, PATH_COPY, NULL },
+	{ "fuse", 0x65735546UL, PATH_FUSE, NULL },
+	{ "fuseblk", 0, PATH_FUSE, NULL },
+	{ "nfs", 0x6969UL, PATH_NFS, NULL },
+	{ "nfs4", 0, PATH_NFS, NULL },
+	{ "9p", 0x01021997UL, PATH_9P, NULL },
 };
+
+static int class_matches(const struct fs_class *c, unsigned long f_type, const char *fstype)
+{
+	if (fstype && *fstype)
+		return !strcmp(c->fstype, fstype) ||
+		       (!strcmp(c->fstype, "fuse") && !strncmp(fstype, "fuse.", 5));
+	return c->magic && c->magic == f_type;
+}
 
 void path_classify_type(unsigned long f_type, const char *fstype, struct path_found *pf)
 {
@@ -34,12 +48,10 @@ void path_classify_type(unsigned long f_type, const char *fstype, struct path_fo
 	pf->pins_rule = NULL;
 	snprintf(pf->fs, sizeof(pf->fs), "%s", fstype && *fstype ? fstype : "?");
 	for (i = 0; i < sizeof(fs_classes) / sizeof(fs_classes[0]); i++) {
-		const struct fs_class *c = &fs_classes[i];
-
-		if (c->magic != f_type || (c->fstype && (!fstype || strcmp(c->fstype, fstype))))
+		if (!class_matches(&fs_classes[i], f_type, fstype))
 			continue;
-		pf->path = c->path;
-		pf->pins_rule = c->pins_rule;
+		pf->path = fs_classes[i].path;
+		pf->pins_rule = fs_classes[i].pins_rule;
 		return;
 	}
 }

@@ -65,6 +65,22 @@ const char *sb_str(const struct strbuf *sb)
 	return sb->s ? sb->s : "";
 }
 
+void sb_json_str(struct strbuf *sb, const char *s)
+{
+	sb_addf(sb, "\"");
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			sb_addf(sb, "\\%c", c);
+		else if (c < 0x20)
+			sb_addf(sb, "\\u%04x", c);
+		else
+			sb_addf(sb, "%c", c);
+	}
+	sb_addf(sb, "\"");
+}
+
 void errf(char *err, const char *fmt, ...)
 {
 	int e = errno;

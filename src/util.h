@@ -15,6 +15,8 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void sb_free(struct strbuf *sb);
 const char *sb_str(const struct strbuf *sb);
+/* s as a JSON string, quotes included. */
+void sb_json_str(struct strbuf *sb, const char *s);
 
 /* Error text for a failing call: "what: strerror". */
 #define ERRLEN 512

@@ -27,6 +27,14 @@ static void test_classify_known_filesystems(void)
 	}
 	path_classify_type(0x9123683E, "btrfs", &pf);
 	CU_ASSERT_PTR_EQUAL(pf.pins_rule, btrfs_pins_rule);
+	/* a 9p share of an ext4 directory: statfs passes on the server's f_type */
+	path_classify_type(0xEF53, "9p", &pf);
+	CU_ASSERT_EQUAL(pf.path, PATH_9P);
+	/* no mount table entry: f_type, but never ext4's magic (ext2 has it too) */
+	path_classify_type(0x58465342, NULL, &pf);
+	CU_ASSERT_EQUAL(pf.path, PATH_IOMAP);
+	path_classify_type(0xEF53, NULL, &pf);
+	CU_ASSERT_EQUAL(pf.path, PATH_UNKNOWN);
 }
 
 /* A filesystem iovbed cannot test here gets no borrowed expectation. */
