@@ -8,15 +8,20 @@
 # Run as root. Does nothing if they are all installed (and cached) already.
 set -e
 
+# Every command iovbed and its tests call is here too (a minimal Debian
+# has no pgrep or modprobe): mkfs.* (e2fsprogs, xfsprogs, btrfs-progs),
+# losetup, blkid, mount (util-linux, mount), pgrep (procps), modprobe
+# (kmod), script (bsdutils), env -S (coreutils).
+
 # Where fetched guest kernels live: KCACHE/VERSION/{boot,lib/modules/VERSION}.
 KCACHE=${IOVBED_KERNEL_CACHE:-/var/cache/iovbed/kernels}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 liburing-dev libaio-dev libfuse3-dev fuse3 libnfs-dev libcunit1-dev
-e2fsprogs xfsprogs btrfs-progs util-linux mount"
+e2fsprogs xfsprogs btrfs-progs util-linux mount procps kmod bsdutils coreutils"
 if [ "${1:-}" = --vm ]; then
 	PACKAGES="$PACKAGES qemu-system-x86 linux-image-amd64 busybox-static cpio kmod file
-	nfs-kernel-server nfs-common rpcbind"
+	xz-utils zstd iproute2 nfs-kernel-server nfs-common rpcbind"
 fi
 
 missing=""

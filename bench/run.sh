@@ -79,18 +79,21 @@ trap 'got_int=1' INT
 rc=$?
 trap 'exit 130' INT
 
-# The summary is iovbed's last stderr line:
-#   576 cases: 576 passed, 0 failed, 0 skipped, 0 broken in 10.4 s
-# (with " (interrupted)" after "broken" if it was stopped).
+# The summary ends with the times and the counts:
+#   times: set-up 2.1 s, cases 30.1 s, teardown 0.9 s (33.5 s in all)
+#   2774 cases: 1975 passed, 0 failed, 796 skipped, 0 broken, 3 known ...
+# (with " (interrupted)" at the end if it was stopped).
 line=$(tail -n 1 "$tmp")
+times=$(grep '^times: set-up ' "$tmp" | tail -n 1)
 case $line in
-[0-9]*" cases: "*" in "*" s")
+[0-9]*" cases: "*)
 	n=${line%% *}
-	s=${line##* in }
-	s=${s% s}
-	rate=$(awk -v n="$n" -v s="$s" 'BEGIN {
-		if (s > 0) printf "%.1f", n / s; else printf "n/a" }')
-	echo "$label: $n cases in $s s, $rate cases/s"
+	echo "$times" | awk -v n="$n" -v label="$label" '{
+		setup = $3; cases = $6; down = $9; all = $11; sub(/^\(/, "", all)
+		ran = n
+		fmt = "%s: %d cases; set-up %s s, cases %s s (%.1f cases/s), teardown %s s, %s s in all\n"
+		rate = cases > 0 ? ran / cases : 0
+		printf fmt, label, n, setup, cases, rate, down, all }'
 	case $line in
 	*"(interrupted)"*) echo "$label: iovbed was interrupted; the figure is partial" ;;
 	esac

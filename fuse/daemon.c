@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -362,6 +363,12 @@ int fused_main(const struct fused_config *cfg)
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!se)
 		goto out_free;
+	/* A forked daemon inherits the test bed's own handlers, and libfuse
+	 * installs its exit handler only over SIG_DFL: without this, SIGTERM
+	 * would set the test bed's flag in our copy and nothing would end. */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_destroy;
 	if (cfg->under_test_bed) {
@@ -380,9 +387,14 @@ int fused_main(const struct fused_config *cfg)
 		fprintf(stderr, "iovbed-fused: unshare(CLONE_NEWNS): %s\n", strerror(errno));
 		goto out_unmount;
 	}
+	/* ... and drop our copy of the mount, so that the test bed's unmount
+	 * is the last one: the connection ends and so does our loop. */
+	if (cfg->under_test_bed)
+		umount2(cfg->mountpoint, MNT_DETACH);
 	ret = fuse_session_loop(se) < 0 ? 1 : 0;
 out_unmount:
-	fuse_session_unmount(se);
+	if (!cfg->under_test_bed)	/* our copy is gone already */
+		fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
 out_destroy:

@@ -31,16 +31,44 @@ static int have_fs(const char *type)
 	return strstr(buf, want) != NULL;
 }
 
-/* The filesystem type, loading its module if the kernel has it as one. */
-static int kernel_has(const char *type, const char *module)
+/* The filesystem type, loading its module if the kernel has it as one:
+ * 1 it has it; 0 it has not (why says how that was found); -1 the test
+ * bed cannot tell (why): modprobe is missing, which is no fact about the
+ * kernel. */
+static int kernel_has(const char *type, const char *module, char *why)
 {
 	char *argv[] = { "modprobe", (char *)module, NULL };
 	char out[256], err[ERRLEN];
 
 	if (have_fs(type))
 		return 1;
-	run_cmd(argv, out, sizeof(out), err);
-	return have_fs(type);
+	if (access("/proc/modules", F_OK) < 0) {
+		snprintf(why, ERRLEN, "%s is not in /proc/filesystems and the kernel has no "
+			 "loadable modules", type);
+		return 0;
+	}
+	if (!have_command("modprobe")) {
+		snprintf(why, ERRLEN, "%s is not in /proc/filesystems and modprobe is not "
+			 "installed to load %s (Debian package kmod: ./install-deps.sh)", type, module);
+		return -1;
+	}
+	if (run_cmd(argv, out, sizeof(out), err) == 0 && have_fs(type))
+		return 1;
+	snprintf(why, ERRLEN, "%s is not in /proc/filesystems and modprobe %s did not load it: "
+		 "%.300s", type, module, *err ? err : "no error, still absent");
+	return 0;
+}
+
+static enum setup_state need_fs(const char *type, const char *what, char *err)
+{
+	char why[ERRLEN];
+	int has = kernel_has(type, type, why);
+
+	if (has > 0)
+		return SETUP_READY;
+	snprintf(err, ERRLEN, "%s %s (%.400s)", has < 0 ? "cannot tell whether this kernel has"
+		 : "this kernel has no", what, why);
+	return has < 0 ? SETUP_BROKEN : SETUP_SKIP;
 }
 
 static const char *missing_tool(void)
@@ -48,19 +76,11 @@ static const char *missing_tool(void)
 	static const char *const tools[] = {
 		"rpc.nfsd", "rpc.mountd", "exportfs", "rpcbind", "rpcinfo", "mount.nfs",
 	};
-	static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/bin", "/bin" };
-	char p[PATH_MAX];
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
-		for (j = 0; j < sizeof(dirs) / sizeof(dirs[0]); j++) {
-			snprintf(p, sizeof(p), "%s/%s", dirs[j], tools[i]);
-			if (access(p, X_OK) == 0)
-				break;
-		}
-		if (j == sizeof(dirs) / sizeof(dirs[0]))
+	for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
+		if (!have_command(tools[i]))
 			return tools[i];
-	}
 	return NULL;
 }
 
@@ -185,21 +205,19 @@ static enum setup_state server_start(struct bed *bed)
 	struct scratchfs *fs;
 	int i;
 
-	if (!kernel_has("nfsd", "nfsd")) {
-		snprintf(err, ERRLEN, "this kernel has no NFS server (nfsd is not in "
-			 "/proc/filesystems, and modprobe nfsd did not load it)");
-		return SETUP_SKIP;
-	}
-	if (!kernel_has("nfs", "nfs")) {
-		snprintf(err, ERRLEN, "this kernel has no NFS client (nfs is not in "
-			 "/proc/filesystems, and modprobe nfs did not load it)");
-		return SETUP_SKIP;
-	}
+	enum setup_state st;
+
+	snprintf(run_dir, sizeof(run_dir), "%s", bed->scratch.dir);
+	st = need_fs("nfsd", "NFS server", err);
+	if (st == SETUP_READY)
+		st = need_fs("nfs", "NFS client", err);
+	if (st != SETUP_READY)
+		return st;
 	tool = missing_tool();
-	if (tool) {
+	if (tool) {	/* the kernel has NFS: a missing tool is our set-up's fault */
 		snprintf(err, ERRLEN, "%s is not installed (nfs-kernel-server, nfs-common, "
 			 "rpcbind: ./install-deps.sh --vm)", tool);
-		return SETUP_SKIP;
+		return SETUP_BROKEN;
 	}
 	if (read_file(NFSD_FS "/threads", threads, sizeof(threads), e2) < 0) {
 		if (mount("nfsd", NFSD_FS, "nfsd", 0, NULL) < 0) {
@@ -216,7 +234,6 @@ static enum setup_state server_start(struct bed *bed)
 			 atoi(threads));
 		return SETUP_SKIP;
 	}
-	snprintf(run_dir, sizeof(run_dir), "%s", bed->scratch.dir);
 	fs = scratchfs_get(&bed->scratch, "ext4", err);
 	if (!fs)
 		return SETUP_BROKEN;

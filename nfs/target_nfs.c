@@ -22,8 +22,6 @@
 #include <unistd.h>
 #include "checks.h"
 
-#define NFS_SUPER_MAGIC 0x6969
-
 struct nfs_target {
 	char mnt[PATH_MAX];	/* our client mount, or "" */
 	int server;		/* holds the test bed's server */
@@ -157,7 +155,6 @@ static enum setup_state nfs4_setup(struct target *t, struct bed *bed)
 static enum setup_state nfs_user_setup(struct target *t, struct bed *bed)
 {
 	struct nfs_target *nt = calloc(1, sizeof(*nt));
-	struct statfs sfs;
 	enum setup_state st;
 
 	if (!nt) {
@@ -165,13 +162,11 @@ static enum setup_state nfs_user_setup(struct target *t, struct bed *bed)
 		return SETUP_BROKEN;
 	}
 	t->priv = nt;
-	if (statfs(bed->opt->nfs, &sfs) < 0) {
-		errf(t->why, "--nfs %s", bed->opt->nfs);
+	if (path_classify_dir(bed->opt->nfs, &t->found, t->why) < 0)
 		return SETUP_BROKEN;
-	}
-	if (sfs.f_type != NFS_SUPER_MAGIC) {
-		snprintf(t->why, sizeof(t->why), "--nfs %s is not on an NFS mount (f_type %#lx)",
-			 bed->opt->nfs, (unsigned long)sfs.f_type);
+	if (t->found.path != PATH_NFS) {
+		snprintf(t->why, sizeof(t->why), "--nfs %s is not on an NFS mount (%.150s)",
+			 bed->opt->nfs, t->found.how);
 		return SETUP_BROKEN;
 	}
 	snprintf(t->info, sizeof(t->info), "file in %.150s (%.90s)", bed->opt->nfs,

@@ -33,6 +33,7 @@ enum path_class {
 	PATH_NFS,	/* fs/nfs/direct.c */
 	PATH_COPY,	/* accepts O_DIRECT but copies (tmpfs): never pins */
 	PATH_9P,	/* fs/9p reads and writes through virtio zero-copy */
+	PATH_UNKNOWN,	/* a handed-over filesystem iovbed does not know: no expectation */
 	PATH_COUNT
 };
 

@@ -1,5 +1,6 @@
 /* Kernel log check: no warnings, BUGs, bad pages or filesystem errors. */
 #include "kmsg.h"
+#include "taint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 
 int kmsg_open(struct kmsg *k, const char *path, char *err)
 {
+	k->taint_path = TAINT_PATH;	/* the unit tests point it at a fake */
 	k->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (k->fd < 0) {
 		errf(err, "open %s", path);
@@ -28,6 +30,21 @@ void kmsg_mark(struct kmsg *k)
 {
 	/* /dev/kmsg seeks to the end of the log; a regular file (tests) too. */
 	lseek(k->fd, 0, SEEK_END);
+	k->taint_err = taint_read(k->taint_path, &k->taint, NULL) < 0;
+}
+
+int kmsg_taint_since_mark(struct kmsg *k, struct strbuf *why, char *err)
+{
+	unsigned long long now;
+
+	if (k->taint_err) {
+		errno = 0;
+		errf(err, "%s could not be read at the start of the case", k->taint_path);
+		return -1;
+	}
+	if (taint_read(k->taint_path, &now, err) < 0)
+		return -1;
+	return check_taint(k->taint, now, why);
 }
 
 static const char *const bad_words[] = {

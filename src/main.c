@@ -103,7 +103,7 @@ static int run(const struct matrix *m, const struct options *o)
 			goto out;
 		}
 	}
-	if (report_open(&rep, &bed, total, o->json, err) < 0) {
+	if (report_open(&rep, &bed, total, err) < 0) {
 		fprintf(stderr, "iovbed: %s\n", err);
 		ret = 2;
 		goto out;
@@ -118,9 +118,10 @@ static int run(const struct matrix *m, const struct options *o)
 			report_case(&rep, &bed, &m->c[i], &res);
 		result_free(&res);
 	}
+	bed_close(&bed);
 	report_close(&rep, &bed, stop_signal != 0);
 	code = report_exit_code(&rep);
-	ret = stop_signal ? 128 + stop_signal : code;
+	return stop_signal ? 128 + stop_signal : code;
 out:
 	bed_close(&bed);
 	return ret;

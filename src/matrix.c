@@ -181,7 +181,8 @@ static size_t add_kernel_cases(struct matrix *m, size_t n, const int *target_giv
 			/* finit_module takes any file with direct IO; exec and acct
 			 * need the target's own files */
 			if (!e->kernel || e->scenario || (e->kernel_run ? t->path != PATH_IOMAP &&
-					   t->path != PATH_FUSE : !target_serves(t, e)))
+					   t->path != PATH_FUSE && t->path != PATH_UNKNOWN :
+					   !target_serves(t, e)))
 				continue;
 			c = &m->c[n++];
 			case_fill(c, ti, ei, 0, e->kernel_dir, 0, ACT_NONE);

@@ -13,7 +13,7 @@ void options_usage(FILE *f)
 	      "       iovbed run  [--filter GLOB]... [--size SIZE]... [--full] [--seed N]\n"
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
-	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL]\n"
+	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL] [--table]\n"
 	      "       iovbed help | --version\n"
 	      "\n"
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"
@@ -37,6 +37,7 @@ void options_usage(FILE *f)
 	      "                  stuck, with the kernel stack of the task (default 60)\n"
 	      "  --race-seconds S  how long each race case (regress/dio-fork) runs\n"
 	      "                  (default 2; hours under stress)\n"
+	      "  --table         end with the full target x engine table (it is in --json too)\n"
 	      "  -v, --verbose   print set-up and reclaim messages\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
 	      "99 the test bed itself broke (set-up failed).\n", f);
@@ -90,6 +91,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		{ "scratch", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "race-seconds", required_argument, NULL, 'R' },
+		{ "table", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -101,8 +103,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->timeout = 60;
-	o->race_seconds = 2;
+	o->timeout = OPT_TIMEOUT_DEFAULT;
+	o->race_seconds = OPT_RACE_DEFAULT;
 	*err = 0;
 	if (argc < 2) {
 		snprintf(err, errlen, "no command given");
@@ -182,6 +184,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		case 'U': o->nfs_url = optarg; break;
 		case 'p': o->profile = optarg; break;
 		case 'c': o->scratch = optarg; break;
+		case 't': o->table = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': o->cmd = CMD_HELP; return 0;
 		case 'V': o->cmd = CMD_VERSION; return 0;
@@ -206,4 +209,45 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		return -1;
 	}
 	return 0;
+}
+
+/* 'value' for a shell: single quotes, each ' as '\'' */
+static void shell_word(struct strbuf *out, const char *opt, const char *v)
+{
+	sb_addf(out, " %s '", opt);
+	for (; *v; v++) {
+		if (*v == '\'')
+			sb_addf(out, "'\\''");
+		else
+			sb_addf(out, "%c", *v);
+	}
+	sb_addf(out, "'");
+}
+
+void options_shaping(const struct options *o, struct strbuf *out)
+{
+	int i;
+
+	if (o->sel == SEL_FULL)
+		sb_addf(out, " --full");
+	for (i = 0; i < o->nsizes; i++)
+		sb_addf(out, " --size %zu", o->sizes[i]);
+	if (o->dir)
+		shell_word(out, "--dir", o->dir);
+	if (o->device)
+		shell_word(out, "--device", o->device);
+	if (o->destroy)
+		sb_addf(out, " --destroy");
+	if (o->nfs) {
+		shell_word(out, "--nfs", o->nfs);
+		shell_word(out, "--nfs-url", o->nfs_url);
+	}
+	if (o->profile)
+		shell_word(out, "--profile", o->profile);
+	if (o->scratch)
+		shell_word(out, "--scratch", o->scratch);
+	if (o->timeout != OPT_TIMEOUT_DEFAULT)
+		sb_addf(out, " --timeout %u", o->timeout);
+	if (o->race_seconds != OPT_RACE_DEFAULT)
+		sb_addf(out, " --race-seconds %.9g", o->race_seconds);
 }

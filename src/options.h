@@ -13,6 +13,8 @@ enum selection {
 };
 
 #define MAX_FILTERS 32
+#define OPT_TIMEOUT_DEFAULT 60
+#define OPT_RACE_DEFAULT 2.0
 
 struct options {
 	enum command cmd;
@@ -33,11 +35,17 @@ struct options {
 	const char *scratch;	/* --scratch DIR: where the run keeps its files */
 	unsigned timeout;	/* --timeout: seconds a case's IO may take */
 	double race_seconds;	/* --race-seconds: how long a race case runs */
+	int table;		/* --table: the full target x engine table at the end */
 	int verbose;
 };
 
 /* Parse argv. 0 ok; -1 with a one-line message in err (exit 2). */
 int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
 void options_usage(FILE *f);
+
+struct strbuf;
+/* The options that shaped a run's cases, as a shell command line would
+ * give them (each value quoted): what a reproduce line must carry. */
+void options_shaping(const struct options *o, struct strbuf *out);
 
 #endif

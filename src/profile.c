@@ -9,7 +9,7 @@
 static const struct {
 	enum path_class path;
 	const char *name;
-	int major, minor;	/* first version that pins; 0.0: never */
+	int major, minor;	/* first version that pins; 0.0: never; -1: unknown */
 } path_table[] = {
 	/* block/fops.c: bio_iov_iter_get_pages() went FOLL_PIN in 6.5 */
 	{ PATH_BLOCK, "block", 6, 5 },
@@ -26,6 +26,8 @@ static const struct {
 	 * 6.8 9p goes through netfs, whose netfs_extract_user_iter pins.
 	 * From the source; 6.8+ not measured here (no 9p on the host). */
 	{ PATH_9P, "9p", 6, 8 },
+	/* a handed-over filesystem iovbed does not know: no expectation */
+	{ PATH_UNKNOWN, "unknown", -1, 0 },
 };
 
 const char *flavour_name(enum flavour f)
@@ -58,7 +60,7 @@ int profile_path_pins(const struct profile *p, enum path_class path)
 	for (i = 0; i < sizeof(path_table) / sizeof(path_table[0]); i++) {
 		if (path_table[i].path != path)
 			continue;
-		if (!path_table[i].major)
+		if (path_table[i].major <= 0)
 			return 0;
 		return kver_ge(&p->v, path_table[i].major, path_table[i].minor);
 	}
@@ -73,6 +75,8 @@ const char *profile_path_since(enum path_class path)
 	for (i = 0; i < sizeof(path_table) / sizeof(path_table[0]); i++) {
 		if (path_table[i].path != path)
 			continue;
+		if (path_table[i].major < 0)
+			return "no expectation";
 		if (!path_table[i].major)
 			return "never";
 		snprintf(buf, sizeof(buf), "%d.%d", path_table[i].major, path_table[i].minor);

@@ -36,13 +36,24 @@ static uint64_t random_seed(void)
 	return s ? s : (uint64_t)now_sec() * 1000003;
 }
 
+/* This binary's path, read before the run's own mount namespace exists:
+ * after it, /proc/self/exe can name the file from outside a chroot. */
+static void self_path(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+
+	snprintf(out + (n > 0 ? n : 0), len - (n > 0 ? n : 0), "%s", n > 0 ? "" : "iovbed");
+}
+
 int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, char *err)
 {
 	struct pin_snap snap;
 	size_t i;
 
 	memset(bed, 0, sizeof(*bed));
+	bed->t_start = now_sec();
 	bed->opt = opt;
+	self_path(bed->self, sizeof(bed->self));
 	bed->kmsg.fd = -1;
 	bed->pinlock = -1;
 	bed->scratch.lockfd = -1;
@@ -73,11 +84,13 @@ int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, cha
 	/* From here on our mounts are private: they die with this process. */
 	if (private_mount_ns(err) < 0)
 		return -1;
+	bed->secs_setup = now_sec() - bed->t_start;
 	return 0;
 }
 
 void bed_close(struct bed *bed)
 {
+	double t0 = now_sec();
 	size_t i;
 
 	for (i = 0; i < target_count; i++)
@@ -88,6 +101,7 @@ void bed_close(struct bed *bed)
 		close(bed->pinlock);
 	bed->pinlock = -1;
 	kmsg_close(&bed->kmsg);
+	bed->secs_teardown += now_sec() - t0;
 }
 
 void result_free(struct result *res)
@@ -246,6 +260,37 @@ static int check_zero(const char *p, size_t len, const char *what, struct strbuf
 	return 1;
 }
 
+/* What the pins of a user-buffer case should be on this target, and why
+ * (into what): from the path found under the target and the profile. */
+static enum pin_expect pin_expectation(const struct bed *bed, const struct tcase *tc,
+				       const struct target *t, char *what, size_t len)
+{
+	enum path_class path = t->found.path;
+	int pins = profile_path_pins(&bed->prof, path);
+	const char *note = NULL;
+
+	if (tc->e->kernel_pages) {
+		snprintf(what, len, "%s: the direct IO sees kernel pages, not the user buffer",
+			 tc->e->name);
+		return PIN_EXPECT_NONE;
+	}
+	if (path == PATH_UNKNOWN) {
+		snprintf(what, len, "unknown path (%s): pins measured, no expectation", t->found.fs);
+		return PIN_EXPECT_ANY;
+	}
+	snprintf(what, len, "%s direct IO %s on %s (since %s)", path_class_name(path),
+		 pins ? "pins" : "does not pin", bed->prof.name, profile_path_since(path));
+	if (pins && t->found.pins_rule) {
+		int p = t->found.pins_rule(&bed->prof.v, tc->dir, tc->b, &note);
+
+		if (p >= 0) {
+			pins = p;
+			snprintf(what, len, "%s", note);
+		}
+	}
+	return pins ? PIN_EXPECT_PINS : PIN_EXPECT_NONE;
+}
+
 static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin_snap *s0,
 			     struct pin_snap *s3, struct io_req *rq, struct result *res)
 {
@@ -267,27 +312,11 @@ static void check_pin_counts(struct bed *bed, const struct tcase *tc, struct pin
 	}
 	res->pinned = res->pins.acquired > 0;
 	{
-		int pins = profile_path_pins(&bed->prof, tc->t->path);
-		const char *note = NULL;
-		char what[160];
+		char what[192];
+		enum pin_expect e = pin_expectation(bed, tc, &bed->targets[tc->ti], what,
+						    sizeof(what));
 
-		snprintf(what, sizeof(what), "%s direct IO %s on %s (since %s)",
-			 path_class_name(tc->t->path), pins ? "pins" : "does not pin",
-			 bed->prof.name, profile_path_since(tc->t->path));
-		if (tc->e->kernel_pages) {
-			pins = 0;
-			snprintf(what, sizeof(what), "%s: the direct IO sees kernel pages, not the "
-				 "user buffer", tc->e->name);
-		} else if (pins && tc->t->pins_expected) {
-			int p = tc->t->pins_expected(&bed->prof.v, tc->dir, tc->b, &note);
-
-			if (p >= 0) {
-				pins = p;
-				snprintf(what, sizeof(what), "%s", note);
-			}
-		}
-		if (check_pins_taken(pins ? PIN_EXPECT_PINS : PIN_EXPECT_NONE, res->pins, what,
-				     &res->diag))
+		if (check_pins_taken(e, res->pins, what, &res->diag))
 			failed(res);
 	}
 }
@@ -674,7 +703,7 @@ static int io_run(struct bed *bed, struct target *t, const struct tcase *tc, str
 	if (pin_read(bed->vs, &during, err) < 0)
 		goto answer;
 	res->held = pin_delta(&before, &during);
-	if (!tc->e->registers && profile_path_pins(&bed->prof, tc->t->path) &&
+	if (!tc->e->registers && profile_path_pins(&bed->prof, t->found.path) &&
 	    res->held.acquired - res->held.released <= 0)
 		fail(res, "pins: none outstanding while the %s was held: acquired %+lld "
 		     "released %+lld\n", dir_name(tc->dir), res->held.acquired, res->held.released);
@@ -797,6 +826,15 @@ static void check_kernel_log(struct bed *bed, struct result *res)
 		failed(res);
 	}
 	sb_free(&bad);
+	switch (kmsg_taint_since_mark(&bed->kmsg, &res->diag, why)) {
+	case -1:
+		not_run(res, SETUP_BROKEN, why);
+		break;
+	case 1:
+		res->kmsg_ok = 0;
+		failed(res);
+		break;
+	}
 }
 
 /* The end of a pin bracket opened at s0: the deltas, balanced or not. */
@@ -1051,7 +1089,7 @@ out_buf:
  * another iovbed run takes for its cases. */
 void run_case(struct bed *bed, const struct tcase *tc, struct result *res)
 {
-	double t0 = now_sec();
+	double t0 = now_sec(), setup0 = bed->secs_setup;
 	const char *known;
 
 	/* Nothing the test bed has buffered may reach its file inside a case:
@@ -1063,7 +1101,8 @@ void run_case(struct bed *bed, const struct tcase *tc, struct result *res)
 	pinlock(bed->pinlock);
 	run_case_locked(bed, tc, res);
 	pinunlock(bed->pinlock);
-	res->secs = now_sec() - t0;
+	/* a target set up for this case counts as set-up, not as the case */
+	res->secs = now_sec() - t0 - (bed->secs_setup - setup0);
 	/* a known kernel limitation (the engine's own, or a bug of a path the
 	 * profile says is not converted), never a self-test's failure */
 	if (res->out == OUT_FAIL && !tc->selftest && res->balanced && res->kmsg_ok) {

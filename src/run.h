@@ -27,6 +27,10 @@ struct bed {
 	enum setup_state probe[32];	/* engine availability, by engine index */
 	char probe_why[32][ERRLEN];
 	int wedged;		/* an IO stayed stuck: the run cannot go on */
+	char self[PATH_MAX];	/* this binary, as a reproduce line runs it */
+	double t_start;		/* when bed_open began */
+	double secs_setup;	/* bed_open and every target's set-up */
+	double secs_teardown;	/* bed_close */
 };
 
 /* What one case measured and concluded. */

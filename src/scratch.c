@@ -46,6 +46,13 @@ int private_mount_ns(char *err)
 		return -1;
 	}
 	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		if (errno == EINVAL) {	/* / is not a mount: a chroot */
+			errf(err, "mount --make-rprivate /: / is not a mount point here (a chroot?), "
+			     "so iovbed cannot keep its mounts private to the run; run it outside "
+			     "the chroot, or make the chroot's root a mount first (mount --bind "
+			     "DIR DIR, then chroot DIR)");
+			return -1;
+		}
 		errf(err, "mount --make-rprivate /");
 		return -1;
 	}
@@ -74,6 +81,8 @@ void scratch_state_write(const char *dir, const char *key, long long v)
 	char path[PATH_MAX + 64], val[32];
 	FILE *f;
 
+	if (*dir != '/')	/* never a relative path: only a run directory */
+		return;
 	snprintf(path, sizeof(path), "%s/state.%s", dir, key);
 	snprintf(val, sizeof(val), "%lld\n", v);
 	f = fopen(path, "we");

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include "iovbed.h"
+#include "pathclass.h"
 #include "util.h"
 
 struct bed;
@@ -23,6 +24,9 @@ struct target {
 	char path[PATH_MAX];
 	int blockdev;
 	off_t read_base, write_base, region;
+	/* The kernel path its direct IO takes: the row's own, or found from
+	 * what is under a handed-over path (set-up fills it). */
+	struct path_found found;
 	char info[256];		/* what it is, for the report */
 	void *priv;
 };
@@ -36,10 +40,8 @@ struct target_ops {
 	/* Make it; fill t->path, t->info. Returns SETUP_READY, SKIP or BROKEN
 	 * with the reason in t->why. */
 	enum setup_state (*setup)(struct target *t, struct bed *bed);
-	/* Where this target departs from its path's pin expectation on
-	 * kernel v: 1 pins, 0 none, with the reason in *why; -1 no departure. */
-	int (*pins_expected)(const struct kver *v, enum dir dir, const struct buffer_ops *b,
-			     const char **why);
+	/* Where this target departs from its path's pin expectation. */
+	pins_rule_fn *pins_expected;
 	void (*teardown)(struct target *t);
 	/* Optional: before the IO, tell the target what the case will do
 	 * (0, or -1 with err); after it, the target's own verdict on what it

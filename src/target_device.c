@@ -86,6 +86,8 @@ static enum setup_state dev_setup(struct target *t, struct bed *bed)
 		     "(add --destroy to allow)", dev, sig);
 		return SETUP_BROKEN;
 	}
+	if (path_classify_blockdev(dev, &t->found, t->why) < 0)
+		return SETUP_BROKEN;
 	snprintf(t->path, sizeof(t->path), "%s", dev);
 	snprintf(t->info, sizeof(t->info), "block device %s (user's)", dev);
 	t->blockdev = 1;

@@ -19,14 +19,16 @@ static enum setup_state dir_setup(struct target *t, struct bed *bed)
 		errf(t->why, "--dir %s", bed->opt->dir);
 		return SETUP_BROKEN;
 	}
-	snprintf(t->info, sizeof(t->info), "file in %s", bed->opt->dir);
+	if (path_classify_dir(bed->opt->dir, &t->found, t->why) < 0)
+		return SETUP_BROKEN;
+	snprintf(t->info, sizeof(t->info), "file in %.200s", bed->opt->dir);
 	return target_file_in(t, bed->opt->dir);
 }
 
 const struct target_ops target_dir = {
 	.name = "dir",
 	.desc = "file in the directory given with --dir",
-	.path = PATH_IOMAP,
+	.path = PATH_UNKNOWN,	/* found at set-up from what is under the directory */
 	.align = 4096,
 	.user_given = 1,
 	.setup = dir_setup,

@@ -50,8 +50,8 @@ const struct target_ops target_xfs = {
  * ->iomap_end()'s error when nothing advanced: -ENOTBLK, which
  * __iomap_dio_rw() turns into 0, so btrfs finishes the read buffered and
  * takes no pin (measured on 6.18). Dirty shared pages and shmem pin on both. */
-static int btrfs_pins_expected(const struct kver *v, enum dir dir, const struct buffer_ops *b,
-			       const char **why)
+int btrfs_pins_rule(const struct kver *v, enum dir dir, const struct buffer_ops *b,
+		    const char **why)
 {
 	if (dir != DIR_READ || b->backing != BACKING_FILE || !kver_ge(v, 6, 15))
 		return -1;
@@ -69,6 +69,6 @@ const struct target_ops target_btrfs = {
 	.path = PATH_IOMAP,
 	.align = 4096,
 	.setup = fs_setup,
-	.pins_expected = btrfs_pins_expected,
+	.pins_expected = btrfs_pins_rule,
 	.teardown = fs_teardown,
 };

@@ -200,8 +200,10 @@ static void fuse_teardown(struct target *t)
 		loop_detach(&ft->loop);
 	if (*ft->mnt)
 		unmount(ft->mnt);
-	if (ft->pid > 0)
-		stop_child(ft->pid);
+	/* a daemon that ignores SIGTERM never runs its own cleanup: say so */
+	if (ft->pid > 0 && stop_child(ft->pid))
+		fprintf(stderr, "iovbed: test bed defect: the FUSE daemon of %s (pid %d) did not "
+			"end on SIGTERM within 3 s and was killed\n", t->ops->name, (int)ft->pid);
 	if (*ft->mnt)
 		rmdir(ft->mnt);
 	if (*ft->status)

@@ -2,13 +2,16 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -410,22 +413,50 @@ ssize_t write_full(int fd, const void *buf, size_t len)
 	return done;
 }
 
+int have_command(const char *name)
+{
+	const char *env = getenv("PATH");
+	char dirs[4096], *save = NULL, *d, p[PATH_MAX];
+
+	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin:/sbin", env ? env : "/usr/bin:/bin");
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save))
+		if (*d && snprintf(p, sizeof(p), "%s/%s", d, name) < (int)sizeof(p) &&
+		    access(p, X_OK) == 0)
+			return 1;
+	return 0;
+}
+
 void unmount(const char *mnt)
 {
 	if (umount2(mnt, 0) < 0)
 		umount2(mnt, MNT_DETACH);
 }
 
-void stop_child(pid_t pid)
+/* Wait until the child has exited (or ms pass): a pidfd becomes readable
+ * when it does, so the wait costs no polling. */
+static void wait_exit(pid_t pid, int ms)
 {
-	int status, i;
+	struct pollfd p = { .events = POLLIN };
+
+	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p.fd < 0) {
+		sleep_ms(ms);
+		return;
+	}
+	while (poll(&p, 1, ms) < 0 && errno == EINTR)
+		;
+	close(p.fd);
+}
+
+int stop_child(pid_t pid)
+{
+	int status;
 
 	kill(pid, SIGTERM);
-	for (i = 0; i < 300; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return;
-		sleep_ms(10);
-	}
+	wait_exit(pid, 3000);
+	if (waitpid(pid, &status, WNOHANG) == pid)
+		return 0;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+	return 1;
 }

@@ -41,10 +41,13 @@ int rm_rf(const char *path);
 void fmt_size(char *out, size_t outlen, size_t n);
 int parse_size(const char *s, size_t *out);
 double now_sec(void);
+/* Is there an executable of this name in $PATH (or /usr/sbin, /sbin)? */
+int have_command(const char *name);
 /* Unmount mnt, lazily if it is busy. */
 void unmount(const char *mnt);
-/* SIGTERM a child, reap it; SIGKILL if it has not gone within 3 s. */
-void stop_child(pid_t pid);
+/* SIGTERM a child, reap it; SIGKILL if it has not gone within 3 s.
+ * Returns 0 if SIGTERM ended it, 1 if it had to be killed. */
+int stop_child(pid_t pid);
 void sleep_ms(unsigned ms);
 
 #endif

@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "checks.h"
 #include "kmsg.h"
+#include "taint.h"
 #include "kpage.h"
 #include "vmstat.h"
 
@@ -248,6 +249,36 @@ static void test_kmsg_collect_after_mark(void)
 	sb_free(&why);
 }
 
+/* A WARN whose log line was lost still taints: the case fails, naming W. */
+static void test_taint_new_flag_fails(void)
+{
+	char path[256], logp[256], err[ERRLEN];
+	struct strbuf why = { 0 };
+	struct kmsg k;
+	FILE *f;
+
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(path, sizeof(path), "4096\n", 5), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_tmpfile(logp, sizeof(logp), "", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(kmsg_open(&k, logp, err), 0);
+	k.taint_path = path;
+	kmsg_mark(&k);
+	CU_ASSERT_EQUAL(kmsg_taint_since_mark(&k, &why, err), 0);
+	f = fopen(path, "w");
+	fputs("4608\n", f);	/* O (4096) was set before; W (512) is new */
+	fclose(f);
+	CU_ASSERT_EQUAL(kmsg_taint_since_mark(&k, &why, err), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "W (TAINT_WARN"));
+	CU_ASSERT_PTR_NULL(strstr(sb_str(&why), "O (TAINT_OOT"));
+	/* a flag set before the case is not the case's */
+	CU_ASSERT_EQUAL(check_taint(4608, 4608, &why), 0);
+	/* an unreadable file is the test bed's problem, not a pass */
+	unlink(path);
+	CU_ASSERT_EQUAL(kmsg_taint_since_mark(&k, &why, err), -1);
+	kmsg_close(&k);
+	unlink(logp);
+	sb_free(&why);
+}
+
 int unit_checks_register(void)
 {
 	CU_pSuite s = CU_add_suite("dirty, pin and kernel-log checks", NULL, NULL);
@@ -266,5 +297,6 @@ int unit_checks_register(void)
 	ADD_TEST(s, test_pins_settle_gives_up);
 	ADD_TEST(s, test_kmsg_line_classes);
 	ADD_TEST(s, test_kmsg_collect_after_mark);
+	ADD_TEST(s, test_taint_new_flag_fails);
 	return 0;
 }

@@ -1,0 +1,147 @@
+/* The JSON report: written as the run goes, one case at a time. */
+#include "report_json.h"
+
+#include <string.h>
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static const char *jbool(int v)
+{
+	return v ? "true" : "false";
+}
+
+int report_json_open(struct report *r, const struct bed *bed, const char *path, char *err)
+{
+	r->json = fopen(path, "we");
+	if (!r->json) {
+		errf(err, "--json %s", path);
+		return -1;
+	}
+	fprintf(r->json, "{\n  \"tool\": \"iovbed %s\",\n  \"kernel\": \"%d.%d.%d\",\n"
+		"  \"profile\": \"%s\",\n  \"seed\": %llu,\n  \"cases\": [", PACKAGE_VERSION,
+		bed->prof.v.major, bed->prof.v.minor, bed->prof.v.patch, bed->prof.name,
+		(unsigned long long)bed->seed);
+	return 0;
+}
+
+static void json_pins(FILE *f, const struct tcase *tc, const struct result *res)
+{
+	fprintf(f, "\"pins\": {\"acquired\": %lld, \"released\": %lld", res->pins.acquired,
+		res->pins.released);
+	if (tc->e->registers)
+		fprintf(f, ", \"registration_acquired\": %lld, \"registration_released\": %lld, "
+			"\"io_acquired\": %lld", res->reg.acquired, res->reg.released,
+			res->io.acquired);
+	fprintf(f, "}");
+}
+
+void report_json_case(struct report *r, const struct bed *bed, const struct tcase *tc,
+		      const struct result *res)
+{
+	const struct target *t = &bed->targets[tc->ti];
+	FILE *f = r->json;
+
+	fprintf(f, "%s\n    {\"id\": ", r->done > 1 ? "," : "");
+	json_str(f, tc->id);
+	fprintf(f, ", \"result\": \"%s\", \"target\": \"%s\", \"engine\": \"%s\", "
+		"\"buffer\": \"%s\", \"direction\": \"%s\", \"size\": %zu, \"bufoff\": %zu, "
+		"\"flavour\": \"%s\", \"path\": \"%s\", \"seed\": %llu, \"file_offset\": %lld, ",
+		outcome_name(res->out), tc->t->name, tc->e->name, tc->b->name, dir_name(tc->dir),
+		tc->v.size, tc->v.bufoff, flavour_name(tc->e->flavour(&bed->prof.v)),
+		path_class_name(t->found.path), (unsigned long long)res->seed,
+		(long long)res->file_off);
+	json_pins(f, tc, res);
+	fprintf(f, ", \"pinned\": %s, \"balanced\": %s, \"dirtied\": %s, \"data_ok\": %s, "
+		"\"kmsg_ok\": %s, \"seconds\": %.4f", jbool(res->pinned), jbool(res->balanced),
+		res->dirtied < 0 ? "null" : jbool(res->dirtied), jbool(res->data_ok),
+		jbool(res->kmsg_ok), res->secs);
+	if (res->refused)
+		fprintf(f, ", \"refused_errno\": %d", res->refused);
+	if (*res->reason) {
+		fprintf(f, ", \"reason\": ");
+		json_str(f, res->reason);
+	}
+	if (res->diag.len) {
+		fprintf(f, ", \"details\": ");
+		json_str(f, sb_str(&res->diag));
+	}
+	fprintf(f, "}");
+}
+
+/* Every target that was set up: what it is and the path found under it. */
+static void json_targets(FILE *f, const struct bed *bed)
+{
+	size_t i, n = 0;
+
+	fprintf(f, "  \"targets\": [");
+	for (i = 0; i < target_count; i++) {
+		const struct target *t = &bed->targets[i];
+
+		if (!*t->found.how)
+			continue;
+		fprintf(f, "%s\n    {\"name\": \"%s\", \"path\": \"%s\", \"fs\": ", n++ ? "," : "",
+			t->ops->name, path_class_name(t->found.path));
+		json_str(f, t->found.fs);
+		fprintf(f, ", \"path_found\": ");
+		json_str(f, t->found.how);
+		fprintf(f, ", \"info\": ");
+		json_str(f, t->info);
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n  ],\n");
+}
+
+/* The target x engine table that --table prints. */
+static void json_table(FILE *f, const struct report *r, const struct bed *bed)
+{
+	size_t i, n = 0;
+
+	fprintf(f, "  \"table\": [");
+	for (i = 0; i < target_count * engine_count; i++) {
+		const struct path_sum *p = &r->paths[i];
+
+		if (!p->t)
+			continue;
+		fprintf(f, "%s\n    {\"target\": \"%s\", \"engine\": \"%s\", \"flavour\": \"%s\", "
+			"\"pass\": %zu, \"fail\": %zu, \"skip\": %zu, \"broken\": %zu, \"todo\": %zu, "
+			"\"pinned\": \"%s\", \"balanced\": \"%s\", \"dirtied\": \"%s\", "
+			"\"data\": \"%s\"}", n++ ? "," : "", p->t->name, p->e->name,
+			flavour_name(p->e->flavour(&bed->prof.v)), p->pass, p->fail, p->skip,
+			p->broken, p->xfail, path_sum_pinned(p), yes_no(p->balanced, p->unbalanced),
+			yes_no(p->dirty_yes, p->dirty_no),
+			p->data_bad ? "bad" : (p->data_ok ? "ok" : "-"));
+	}
+	fprintf(f, "\n  ],\n");
+}
+
+void report_json_close(struct report *r, const struct bed *bed, int interrupted)
+{
+	FILE *f = r->json;
+
+	fprintf(f, "\n  ],\n");
+	json_targets(f, bed);
+	json_table(f, r, bed);
+	fprintf(f, "  \"times\": {\"setup\": %.3f, \"cases\": %.3f, \"teardown\": %.3f},\n",
+		bed->secs_setup, r->secs_cases, bed->secs_teardown);
+	fprintf(f, "  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, \"broken\": %zu, "
+		"\"known_failures\": %zu, \"interrupted\": %s\n}\n", r->pass, r->fail, r->skip,
+		r->broken, r->xfail, jbool(interrupted));
+	fclose(f);
+	r->json = NULL;
+}
