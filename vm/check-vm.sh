@@ -94,7 +94,7 @@ boot() {	# boot K DIR: the one boot of kernel K, every phase
 # reproduces it in the same guest.
 show_failures() {	# show_failures K TAP
 	awk '/^(not )?ok / { show = /^not ok / && !/# TODO/ } show' "$2" |
-		sed "s/^# reproduce: iovbed run /# reproduce: iovbed vm --kernel $1 -- /" | head -200
+		sed "s|^# reproduce: [^ ]*iovbed run |# reproduce: $IOVBED vm --kernel $1 -- |" | head -200
 }
 
 check_matrix() {	# check_matrix K DIR
@@ -200,5 +200,6 @@ t0=$(date +%s)
 for k in $KERNELS; do guest "$k"; done
 summary
 echo "# make check-vm: $(( $(date +%s) - t0 )) s"
-echo "$((n - failures)) passed, $failures failed"
+echo "1..$n"
+echo "# $((n - failures)) passed, $failures failed"
 [ $failures = 0 ]
