@@ -153,6 +153,18 @@ check "a failure prints seed, offset, path, pin deltas and how to reproduce" \
 "$IOVBED" run --profile 6.8 --seed 1 --filter 'fuse/sync/*' >"$work/p68.tap" 2>&1
 all_fail "--profile 6.8 fails every FUSE case on this kernel" "$work/p68.tap" $?
 
+# ... and btrfs reads into clean MAP_SHARED pages: from 6.15 they fall back
+#     to buffered IO and pin nothing (the default matrix passed so); judged
+#     by 6.14's rules, where the pin's EFAULT made btrfs retry and pin, they
+#     must fail. A kernel before 6.15 pins them: the guests check that side.
+kv=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+if [ "${kv% *}" -gt 6 ] || { [ "${kv% *}" = 6 ] && [ "${kv#* }" -ge 15 ]; }; then
+	"$IOVBED" run --profile 6.14 --seed 1 --filter 'btrfs/sync/shm-*/read/*' >"$work/p614.tap" 2>&1
+	all_fail "--profile 6.14 fails btrfs reads into clean MAP_SHARED pages" "$work/p614.tap" $? 2
+else
+	check "btrfs reads into MAP_SHARED pages by 6.14's rules # SKIP $(uname -r) is before 6.15" 0
+fi
+
 # ... and the dirty check fails when the pages are cleaned after the read
 #     completed (the self-test beside the in-flight "clean" cases, which
 #     clean them while the read is held and must see them dirty again).

@@ -1,20 +1,46 @@
 #!/bin/sh
-# make check-vm: the guest matrix on Debian's 6.1 kernel under QEMU (block,
-# iomap, FUSE, NFSv3, NFSv4.2, 9p, the regression cases), then the proof
-# that the pin check tells the kernels apart: judged by 6.18's rules in the
-# same guest, every block, iomap and FUSE case must fail, while the NFS
-# and io_uring fixed-buffer cases, which pin alike in both, still pass.
-# Exit: 0 all as expected, 1 not, 77 nothing to boot (./install-deps.sh --vm).
-IOVBED=${1:-src/iovbed}
-VMARGS=${IOVBED_VM_ARGS:-}
-GUEST_FILTER=${IOVBED_VM_FILTER:-'ext4/*,xfs/*,btrfs/*,loop-dio/*,loop-nodio/*,fuse/*,fuse-splice/*,nfs3/*,nfs4/*,9p/*,9p-cached/*,9p-buffered/*,regress/*'}
-MUST_RUN=${IOVBED_VM_MUST_RUN:-'loop-dio nfs3 nfs4 9p 9p-cached 9p-buffered nfs3/discard nfs4/discard'}
-if ! ls /boot/vmlinuz-6.1.* >/dev/null 2>&1 && [ -z "$VMARGS" ]; then
-	echo "SKIP: no Debian 6.1 kernel in /boot (./install-deps.sh --vm)"
-	exit 77
+# make check-vm: each guest kernel booted once under QEMU, every phase in
+# that boot:
+#   1. the default matrix (block, iomap, FUSE, NFSv3, NFSv4.2, 9p,
+#      DISCARD, the regression cases), which must pass;
+#   2. the pin check judged by the other kernel's rules (--profile): it must
+#      fail exactly the cases whose path converted between the two;
+#   3. the self-tests, which must fail (DISCARD answered, pages cleaned
+#      after completion, the regression checks fed the bug's symptom);
+#   4. the stuck self-test (a FUSE request never answered, --timeout 2).
+# Then it asserts per kernel what the guest measured: Debian's 6.1 is
+# before the FOLL_PIN conversions (block, iomap, FUSE, 9p, NFS: not
+# converted); 6.12 is after them (block, iomap, FUSE, 9p converted; NFS
+# not; 9p page-cache IO reaches the transport as ITER_FOLIOQ).
+#
+#   check-vm.sh [--full] IOVBED LOGDIR
+#
+# --full (make check-vm-full, outside CI): the guests run every variant.
+# LOGDIR keeps each guest's console output and each phase's TAP, stderr
+# and status. IOVBED_VM_KERNELS picks the kernels ("6.1 6.12"),
+# IOVBED_VM_ARGS adds `iovbed vm` options. Exit: 0 all as expected, 1
+# not, 77 no kernel to boot (./install-deps.sh --vm).
+full=""
+if [ "${1:-}" = --full ]; then
+	full=--full
+	shift
 fi
-work=$(mktemp -d "${TMPDIR:-/tmp}/iovbed-check-vm.XXXXXX") || exit 99
-trap 'rm -rf "$work"' EXIT
+IOVBED=${1:-src/iovbed}
+LOGDIR=${2:-check-vm-logs}
+KERNELS=${IOVBED_VM_KERNELS:-6.1 6.12}
+VMARGS=${IOVBED_VM_ARGS:-}
+KCACHE=${IOVBED_KERNEL_CACHE:-/var/cache/iovbed/kernels}
+MUST_RUN='ext4 xfs btrfs loop-dio loop-nodio fuse fuse-splice nfs3 nfs4 9p 9p-cached 9p-buffered nfs3/discard nfs4/discard'
+CROSS='ext4/sync/*,btrfs/sync/*,loop-dio/sync/*,fuse/sync/*,9p/sync/*,9p-buffered/sync/*,nfs3/sync/*,ext4/uring-fixed/*,ext4/splice-in/*'
+SELFTESTS='nfs3/discard-answered/discard/read,nfs4/discard-answered/discard/read'
+SELFTESTS="$SELFTESTS,fuse/sync/shm-ext4/read/64k+512/clean-after"
+SELFTESTS="$SELFTESTS,regress/cow-vmsplice/anon/child-writes,regress/dirty-pipe/file-written"
+SELFTESTS="$SELFTESTS,regress/uring-fork/anon/read-before-fork,regress/dio-fork/lost-read"
+SELFTESTS="$SELFTESTS,regress/cow-vmsplice/hugetlb/child-writes"
+SELFTESTS="$SELFTESTS,regress/splice-truncate/foreign-bytes"
+NSELFTESTS=9
+MANIFEST=${IOVBED_MANIFEST:-$(dirname "$0")/../tests/default-matrix.manifest}
+
 n=0 failures=0
 check() {	# check OK DESCRIPTION
 	n=$((n + 1))
@@ -26,53 +52,170 @@ check() {	# check OK DESCRIPTION
 	fi
 }
 
-start=$(date +%s)
-# shellcheck disable=SC2086
-"$IOVBED" vm $VMARGS -- --seed 1 --filter "$GUEST_FILTER" >"$work/guest.tap" 2>"$work/guest.err"
-rc=$?
-cat "$work/guest.tap" "$work/guest.err"
-echo "# guest matrix: exit $rc in $(( $(date +%s) - start )) s"
-check "$([ $rc = 0 ] && echo 1)" "guest matrix on 6.1 passes (exit $rc)"
-for t in $MUST_RUN; do
-	ran=$(grep -c "^ok [0-9]* $t/" "$work/guest.tap")
-	skipped=$(grep -c "^ok [0-9]* $t/.*# SKIP" "$work/guest.tap")
-	check "$([ "$ran" -gt 0 ] && [ "$skipped" = 0 ] && echo 1)" \
-		"$t cases ran in the guest: $((ran - skipped)) passed, $skipped skipped"
-done
-check "$(grep -q '^nfs direct IO: not converted' "$work/guest.err" && echo 1)" \
-	"the report says: nfs direct IO: not converted"
+have_kernel() {	# the same places iovbed vm --kernel looks
+	for f in /boot/vmlinuz-"$1".* /boot/vmlinuz-"$1"-* "$KCACHE"/"$1".*/boot/vmlinuz-"$1".*; do
+		[ -r "$f" ] && return 0
+	done
+	return 1
+}
 
-start=$(date +%s)
-# shellcheck disable=SC2086
-"$IOVBED" vm $VMARGS -- --seed 1 --profile 6.18 \
-	--filter 'ext4/sync/*,loop-dio/sync/*,fuse/sync/*,nfs3/sync/*,ext4/uring-fixed/*' \
-	>"$work/p618.tap" 2>&1
-rc=$?
-sed 's/^/# 6.18 rules: /' "$work/p618.tap"
-echo "# --profile 6.18 run: exit $rc in $(( $(date +%s) - start )) s"
-for t in ext4/sync loop-dio/sync fuse/sync; do
-	total=$(grep -c "^\(not \)\{0,1\}ok [0-9]* $t/" "$work/p618.tap")
-	bad=$(grep -c "^not ok [0-9]* $t/" "$work/p618.tap")
-	check "$([ "$total" -ge 12 ] && [ "$bad" = "$total" ] && echo 1)" \
-		"--profile 6.18 in the 6.1 guest: $t fails $bad of $total (all must)"
-done
-for t in nfs3/sync ext4/uring-fixed; do
-	total=$(grep -c "^\(not \)\{0,1\}ok [0-9]* $t/" "$work/p618.tap")
-	good=$(grep "^ok [0-9]* $t/" "$work/p618.tap" | grep -vc '#')
-	check "$([ "$total" -ge 12 ] && [ "$good" = "$total" ] && echo 1)" \
-		"--profile 6.18 in the 6.1 guest: $t passes $good of $total (all must)"
-done
-check "$([ $rc = 1 ] && echo 1)" "--profile 6.18 run exits 1 (exit $rc)"
+# What kernel K must measure, by series: the profile that tells it apart,
+# which paths converted, how 9p page-cache IO reaches the transport.
+expect() {	# expect K
+	case "$1" in
+	6.1) other=6.18 converted="" folio=ITER_XARRAY ;;
+	6.12) other=6.1 converted="block iomap fuse 9p" folio=ITER_FOLIOQ ;;
+	*) return 1 ;;
+	esac
+}
 
-# the DISCARD case's self-test: the reply finds its task, nothing is dropped
-# shellcheck disable=SC2086
-"$IOVBED" vm $VMARGS -- --seed 1 \
-	--filter 'nfs3/discard-answered/discard/read,nfs4/discard-answered/discard/read' \
-	>"$work/self.tap" 2>&1
-rc=$?
-sed 's/^/# self-test: /' "$work/self.tap"
-bad=$(grep -c "^not ok [0-9]* nfs[34]/discard-answered/" "$work/self.tap")
-check "$([ $rc = 1 ] && [ "$bad" = 2 ] && echo 1)" \
-	"discard self-tests fail in the guest: $bad of 2 (exit $rc)"
-echo "$((n - failures)) passed, $failures failed"
+# Under the other kernel's profile these cases must fail, and only these:
+# the user-buffer cases of every path that converted between the two
+# kernels. btrfs reads into clean MAP_SHARED pages take no pin on 6.1
+# (FOLL_GET) nor, judged by 6.18, from 6.15 (buffered fallback): on 6.1
+# they pass either way; on 6.12 they pin, which 6.1's rules refuse.
+must_fail() {	# must_fail K ID
+	case "$1:$2" in
+	6.1:btrfs/sync/shm-*/read/*) return 1 ;;
+	*:ext4/sync/* | *:btrfs/sync/* | *:loop-dio/sync/* | *:fuse/sync/* | *:9p/sync/*) return 0 ;;
+	esac
+	return 1
+}
+
+boot() {	# boot K DIR: the one boot of kernel K, every phase
+	# shellcheck disable=SC2086
+	"$IOVBED" vm --kernel "$1" --out "$2" $VMARGS ${full:+--timeout 14400} \
+		--phase "--seed 1 $full" \
+		--phase "--seed 1 --profile $other --filter '$CROSS'" \
+		--phase "--seed 1 --filter '$SELFTESTS'" \
+		--phase "--seed 1 --timeout 2 --filter 'fuse/sync/anon/read/64k+512/stuck'" \
+		>"$2/console.txt" 2>&1
+}
+
+# The failures the matrix should not have had, each with the line that
+# reproduces it in the same guest.
+show_failures() {	# show_failures K TAP
+	awk '/^(not )?ok / { show = /^not ok / && !/# TODO/ } show' "$2" |
+		sed "s|^# reproduce: [^ ]*iovbed run |# reproduce: $IOVBED vm --kernel $1 -- |" | head -200
+}
+
+check_matrix() {	# check_matrix K DIR
+	tap=$2/phase-1.tap err=$2/phase-1.err st=$(cat "$2/phase-1.status" 2>/dev/null)
+	[ "$st" = 0 ] || show_failures "$1" "$tap"
+	check "$([ "$st" = 0 ] && echo 1)" "$1: the guest matrix passes (exit ${st:-none})"
+	for t in $MUST_RUN; do
+		ran=$(grep -c "^ok [0-9]* $t/" "$tap")
+		skipped=$(grep -c "^ok [0-9]* $t/.*# SKIP" "$tap")
+		check "$([ "$ran" -gt 0 ] && [ "$skipped" = 0 ] && echo 1)" \
+			"$1: $t cases ran: $((ran - skipped)) passed, $skipped skipped"
+	done
+	for p in block iomap fuse 9p nfs; do
+		want="not converted"
+		case " $converted " in *" $p "*) want="converted (FOLL_PIN)" ;; esac
+		line=$(grep "^$p direct IO: " "$err")
+		check "$(printf '%s' "$line" | grep -q "^$p direct IO: $want (" && echo 1)" \
+			"$1: the report says: $p direct IO: $want [${line#*: }]"
+	done
+	check "$(grep -q "^9p-buffered: the IO reaches the transport as $folio " "$err" && echo 1)" \
+		"$1: 9p page-cache IO reaches the transport as $folio"
+}
+
+# Every case of the checked-in manifest of the default matrix ran (or
+# skipped with its reason) in the guest: a case dropped from the matrix
+# shows here, not as silence.
+check_manifest() {	# check_manifest K DIR
+	tap=$2/phase-1.tap
+	sed -n 's/^\(not \)\{0,1\}ok [0-9]* \([^ ]*\).*/\2/p' "$tap" | sort >"$2/ran"
+	grep -v '^#' "$MANIFEST" | sort | comm -23 - "$2/ran" >"$2/manifest.missing"
+	check "$([ -r "$MANIFEST" ] && [ ! -s "$2/manifest.missing" ] && echo 1)" \
+		"$1: every case of the manifest ran ($(grep -vc '^#' "$MANIFEST") cases, \
+$(wc -l <"$2/manifest.missing") missing)"
+	sed 's/^/# missing: /' "$2/manifest.missing" | head -10
+}
+
+check_cross() {	# check_cross K DIR
+	tap=$2/phase-2.tap st=$(cat "$2/phase-2.status" 2>/dev/null)
+	awk '/^ok [0-9]+ / { print "ok", $3 } /^not ok [0-9]+ / { print "fail", $4 }' "$tap" |
+		while read -r verdict id; do
+			if must_fail "$1" "$id"; then want=fail; else want=ok; fi
+			[ $verdict = $want ] || echo "$id: $verdict, must $want"
+		done >"$2/cross.wrong"
+	nfail=$(grep -c '^not ok ' "$tap")
+	npin=$(awk '/^not ok / { c = $4 } /^# pins: expected / && c { n++; c = "" } END { print n + 0 }' "$tap")
+	check "$([ "$st" = 1 ] && [ ! -s "$2/cross.wrong" ] && [ "$nfail" -ge 48 ] && [ "$npin" = "$nfail" ] &&
+		 ! grep -q '# TODO' "$tap" && echo 1)" \
+		"$1: judged by $other's rules, exactly the converted paths' cases fail ($nfail, $npin by the pin check, exit ${st:-none})"
+	sed 's/^/# /' "$2/cross.wrong" | head -20
+	for g in nfs3/sync 9p-buffered/sync ext4/uring-fixed ext4/splice-in; do
+		good=$(grep -c "^ok [0-9]* $g/" "$tap")
+		check "$([ "$good" -ge 6 ] && echo 1)" "$1: judged by $other's rules, $g still passes ($good)"
+	done
+}
+
+check_selftests() {	# check_selftests K DIR
+	tap=$2/phase-3.tap st=$(cat "$2/phase-3.status" 2>/dev/null)
+	bad=$(grep '^not ok ' "$tap" | grep -vc '# TODO')
+	check "$([ "$st" = 1 ] && [ "$bad" = $NSELFTESTS ] && echo 1)" \
+		"$1: the self-tests fail as they must: $bad of $NSELFTESTS (exit ${st:-none})"
+	tap=$2/phase-4.tap st=$(cat "$2/phase-4.status" 2>/dev/null)
+	check "$([ "$st" = 1 ] && grep -q '^# timeout: the read .* did not complete within 2 s' "$tap" &&
+		 grep -q '^# stuck task stack: ' "$tap" && echo 1)" \
+		"$1: a FUSE read never answered is reported stuck (exit ${st:-none})"
+}
+
+guest() {	# guest K: boot it, check what it measured
+	dir=$LOGDIR/$1
+	rm -rf "$dir" && mkdir -p "$dir" || exit 99
+	if ! expect "$1"; then
+		check 0 "$1: check-vm knows what kernel $1 must measure"
+		return
+	fi
+	if ! have_kernel "$1"; then
+		check 0 "$1: a $1 kernel to boot (./install-deps.sh --vm)"
+		return
+	fi
+	start=$(date +%s)
+	boot "$1" "$dir"
+	rc=$?
+	grep '^# iovbed-vm: ' "$dir/console.txt"
+	echo "# $1: guest booted once, $(( $(date +%s) - start )) s in all; logs in $dir"
+	check "$([ $rc -lt 124 ] && echo 1)" "$1: the guest ran every phase (iovbed vm exit $rc)"
+	[ $rc -lt 124 ] || { tail -40 "$dir/console.txt"; return; }
+	check_matrix "$1" "$dir"
+	check_manifest "$1" "$dir"
+	check_cross "$1" "$dir"
+	check_selftests "$1" "$dir"
+}
+
+# The per-path verdicts of every guest side by side, with its time.
+summary() {
+	printf '# %-6s' path
+	for k in $KERNELS; do
+		printf ' %-38s' "$(sed -n 's/^# iovbed-vm: guest \([^ ]*\) ran \([0-9]*\) s.*/\1, \2 s/p' \
+			"$LOGDIR/$k/console.txt" 2>/dev/null)"
+	done
+	echo
+	for p in block iomap fuse 9p nfs; do
+		printf '# %-6s' "$p"
+		for k in $KERNELS; do
+			printf ' %-38s' "$(sed -n "s/^$p direct IO: \([^;]*\);.*/\1/p" "$LOGDIR/$k/phase-1.err" |
+				sed 's/ (\([0-9]* of [0-9]*\) user-buffer cases pinned)/, \1 pinned/')"
+		done
+		echo
+	done
+}
+
+any=""
+for k in $KERNELS; do have_kernel "$k" && any=1; done
+if [ -z "$any" ]; then
+	echo "SKIP: no guest kernel ($KERNELS) in /boot or $KCACHE (./install-deps.sh --vm)"
+	exit 77
+fi
+mkdir -p "$LOGDIR" || exit 99
+t0=$(date +%s)
+for k in $KERNELS; do guest "$k"; done
+summary
+echo "# make check-vm: $(( $(date +%s) - t0 )) s"
+echo "1..$n"
+echo "# $((n - failures)) passed, $failures failed"
 [ $failures = 0 ]
