@@ -120,7 +120,8 @@ static int ksym_line(const char *line, struct obs_ksym *s)
 int obs_ksyms_parse(struct obs_ksyms *k, const char *text, char *err)
 {
 	size_t cap = 0;
-	const char *p = text;
+	const char *p = text, *nl;
+	char line[256];
 	int r;
 
 	memset(k, 0, sizeof(*k));
@@ -132,12 +133,15 @@ int obs_ksyms_parse(struct obs_ksyms *k, const char *text, char *err)
 				goto nomem;
 			k->s = s;
 		}
-		r = ksym_line(p, &k->s[k->n]);
+		/* one line at a time: sscanf on the whole text would measure
+		 * all of it (strlen) for every line */
+		nl = strchr(p, '\n');
+		snprintf(line, sizeof(line), "%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+		r = ksym_line(line, &k->s[k->n]);
 		if (r < 0)
 			goto nomem;
 		k->n += r;
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
+		p = nl ? nl + 1 : NULL;
 	}
 	qsort(k->s, k->n, sizeof(*k->s), ksym_cmp);
 	return 0;

@@ -20,6 +20,8 @@ struct observer {
 	struct bpf_link *link[OBS_HOOK_COUNT];
 	struct obs_hook_state st[OBS_HOOK_COUNT];
 	int load_err[OBS_HOOK_COUNT][2];	/* errno of a refused load: fentry, kprobe */
+	char same_as[OBS_HOOK_COUNT][2];	/* refused as another program of the kind was */
+	char not_tried[OBS_HOOK_COUNT];		/* not traceable: no program tried */
 	struct ring_buffer *rb;
 	struct obs_btf btf;
 	struct obs_ksyms ksyms;
@@ -193,6 +195,36 @@ static void set_autoload(struct observer *o, struct observe_bpf *s)
 	}
 }
 
+/* A function ftrace cannot trace (not in available_filter_functions,
+ * where that list is readable) takes neither an fentry nor a kprobe
+ * program: it is not tried, and says so. */
+static void untraceable_not_tried(struct observer *o)
+{
+	int i;
+
+	for (i = 0; i < OBS_HOOK_COUNT; i++) {
+		if (o->st[i].state == OBS_ABSENT || o->st[i].traceable != 0)
+			continue;
+		o->load_err[i][0] = o->load_err[i][1] = EINVAL;
+		o->not_tried[i] = 1;
+	}
+}
+
+/* EPERM for a tracing program is the program type refused (a lockdown or
+ * a hypervisor's policy: measured on this project's 6.18 host), not the
+ * function: every other fentry program is refused alike, and loading
+ * them one by one would only repeat it. */
+static void refuse_kind(struct observer *o, int k, int e)
+{
+	int i;
+
+	for (i = 0; i < OBS_HOOK_COUNT; i++)
+		if (!o->load_err[i][k]) {
+			o->load_err[i][k] = e;
+			o->same_as[i][k] = 1;
+		}
+}
+
 /* Record the program libbpf named as failing; 0 if there was one. */
 static int refused_prog(struct observer *o)
 {
@@ -203,6 +235,8 @@ static int refused_prog(struct observer *o)
 			if (strcmp(failed_prog, bpf_program__name(prog_of(o->skel, i, k))))
 				continue;
 			o->load_err[i][k] = failed_err ? failed_err : EINVAL;
+			if (k == 0 && failed_err == EPERM)
+				refuse_kind(o, 0, EPERM);
 			return 0;
 		}
 	return -1;
@@ -258,7 +292,14 @@ static void attach_hook(struct observer *o, int i)
 	if (st->state == OBS_ABSENT)
 		return;
 	st->state = OBS_UNOBSERVABLE;
-	snprintf(what, sizeof(what), "%s: load", tramp);
+	if (o->not_tried[i]) {
+		snprintf(st->why, sizeof(st->why), "not in available_filter_functions: neither "
+			 "fentry nor kprobe can attach; not tried");
+		st->err = EINVAL;
+		return;
+	}
+	snprintf(what, sizeof(what), "%s: load%s", tramp,
+		 o->same_as[i][0] ? " (as every fentry program)" : "");
 	if (o->load_err[i][0]) {
 		why_add(st, what, o->load_err[i][0]);
 	} else {
@@ -331,9 +372,12 @@ int observer_open(struct observer **op, char *err)
 		return -1;
 	}
 	libbpf_set_print(libbpf_log);
-	if (find_hooks(o, err) < 0 || read_ksyms(o, err) < 0 || load(o, err) < 0)
+	if (find_hooks(o, err) < 0 || read_ksyms(o, err) < 0)
 		goto fail;
 	find_traceable(o);
+	untraceable_not_tried(o);
+	if (load(o, err) < 0)
+		goto fail;
 	for (i = 0; i < OBS_HOOK_COUNT; i++)
 		attach_hook(o, i);
 	o->rb = ring_buffer__new(bpf_map__fd(o->skel->maps.events), on_event, o, NULL);
