@@ -216,6 +216,7 @@ const struct kernel_io kio_discard = {
 	.desc = "a killed task's late NFS reply, dropped by the RPC client",
 	.dir = DIR_READ,
 	.flavour = discard_flavour,
+	.at = AT_RECEIVE,
 	.run = discard_run,
 	.verify = discard_verify,
 };
@@ -227,6 +228,7 @@ const struct kernel_io kio_discard_answered = {
 	.dir = DIR_READ,
 	.selftest = 1,
 	.flavour = discard_flavour,
+	.at = AT_RECEIVE,
 	.run = answered_run,
 	.verify = answered_verify,
 };

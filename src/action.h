@@ -30,6 +30,7 @@ struct inflight {
 	int no_answer;		/* never answered: stuck, or cut off */
 	int cut;		/* the target was cut off: set up anew after the case */
 	int unmapped;		/* the buffer is gone: nothing to compare */
+	int misdeclared;	/* the case's flavour is declared wrong on purpose (a self-test) */
 	char *zero_lo, *zero_hi;	/* dropped: these bytes must read zero, not the data */
 	unsigned failed;	/* enum check_bit of the action's own checks that failed */
 	ssize_t n;		/* what the IO returned (for finish and ACT_AFTER) */

@@ -1,6 +1,7 @@
 /* The test bed of a run: scratch area, locks, kernel log, targets. */
 #include "bed.h"
 #include "engine.h"
+#include "observe.h"
 #include "regress.h"
 #include "registry.h"
 #include "scratchfs.h"
@@ -70,6 +71,26 @@ static reclaim_fn *const *reclaim_hooks(void)
 	return hooks;
 }
 
+/* The observer, as --observe says: -1 (err) only when it must open. */
+static int bed_observer(struct bed *bed, char *err)
+{
+	char why[ERRLEN];
+
+	if (bed->opt->observe == OBSERVE_OFF) {
+		snprintf(bed->obs_why, sizeof(bed->obs_why), "declared, not observed: --observe off");
+		return 0;
+	}
+	if (observer_open(&bed->obs, why) == 0)
+		return 0;
+	if (bed->opt->observe == OBSERVE_ON) {
+		snprintf(err, ERRLEN, "--observe on: %.*s", ERRLEN - 32, why);
+		return -1;
+	}
+	snprintf(bed->obs_why, sizeof(bed->obs_why), "declared, not observed: %.*s", ERRLEN - 32,
+		 why);
+	return 0;
+}
+
 static void bed_env(struct bed *bed)
 {
 	bed->env.scratch = &bed->scratch;
@@ -106,7 +127,7 @@ int bed_open(struct bed *bed, const struct options *opt, struct strbuf *log, cha
 		return -1;
 	bed->pinlock = pinlock_open(err);
 	/* From here on our mounts are private: they die with this process. */
-	if (bed->pinlock < 0 || private_mount_ns(err) < 0)
+	if (bed->pinlock < 0 || private_mount_ns(err) < 0 || bed_observer(bed, err) < 0)
 		return -1;
 	bed->secs_setup = now_sec() - bed->t_start;
 	return 0;
@@ -125,6 +146,8 @@ void bed_close(struct bed *bed)
 		close(bed->pinlock);
 	bed->pinlock = -1;
 	kmsg_close(&bed->kmsg);
+	observer_close(bed->obs);
+	bed->obs = NULL;
 	free(bed->probe);
 	free(bed->probe_why);
 	free(bed->rprobe);

@@ -10,6 +10,8 @@
 #include "target.h"
 #include "vmstat.h"
 
+struct observer;
+
 /* The test bed of one run: what it set up, what it knows of the kernel.
  * The runner's own; plugins see only bed->env. */
 struct bed {
@@ -26,6 +28,8 @@ struct bed {
 	enum setup_state *rprobe;	/* regression needs, by regression index */
 	char (*probe_why)[ERRLEN];
 	char (*rprobe_why)[ERRLEN];
+	struct observer *obs;		/* the BPF observer, or NULL ... */
+	char obs_why[ERRLEN];		/* ... and why flavours are declared, not observed */
 	int wedged;			/* an IO stayed stuck: the run cannot go on */
 	char self[PATH_MAX];		/* this binary, as a reproduce line runs it */
 	double t_start;			/* when bed_open began */

@@ -1,6 +1,7 @@
 /* A user-IO case's IO: the pin window around it, and for an in-flight
  * action the hold, the pins held meanwhile, the step, the answer. */
 #include "case.h"
+#include "case_observe.h"
 #include "checks.h"
 
 #include <stdio.h>
@@ -98,11 +99,27 @@ static int io_in_thread(struct case_ctx *c, char *err)
 	return ret;
 }
 
+/* What the observer judges the window on: the entry of the target's
+ * path on the case's own file, the transport's flavour if it has one. */
+static void observe_end(struct case_ctx *c)
+{
+	const struct kver *v = &c->bed->prof.v;
+	const struct target_ops *t = c->t->ops;
+	struct obs_want w = {
+		.path = c->t->found.path, .fd = c->fd,
+		.declared = case_flavour(c->tc, v),
+		.transport = t->transport ? t->transport(v) : ITER_NONE,
+		.did_io = !c->rq.refused, .misdeclared = c->in.misdeclared,
+	};
+
+	case_observe_end(c->bed, &w, c->res);
+}
+
 static int io_window(struct case_ctx *c, char *err)
 {
 	const struct vmstat_src *vs = c->bed->vs;
 
-	if (pin_read(vs, &c->s0, err) < 0)
+	if (case_observe_begin(c->bed, err) < 0 || pin_read(vs, &c->s0, err) < 0)
 		return -1;
 	kmsg_mark(&c->bed->kmsg);
 	if (io_in_thread(c, err) < 0)
@@ -110,8 +127,9 @@ static int io_window(struct case_ctx *c, char *err)
 	if (pin_read(vs, &c->s3, err) < 0 || pin_settle(vs, &c->s0, &c->s3, SETTLE_MS, err) < 0)
 		return -1;
 	c->in.n = c->n;
-	if (c->tc->a && (c->tc->a->flags & ACT_AFTER))
-		return c->tc->a->step(&c->in, err);
+	if (c->tc->a && (c->tc->a->flags & ACT_AFTER) && c->tc->a->step(&c->in, err) < 0)
+		return -1;
+	observe_end(c);
 	return 0;
 }
 
@@ -133,7 +151,9 @@ int case_io(struct case_ctx *c)
 		snprintf(err, sizeof(err), "%s", c->rq.err);
 		ret = -1;
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		case_observe_drop(c->bed);
 		not_run(c->res, SETUP_BROKEN, err);
+	}
 	return ret;
 }

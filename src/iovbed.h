@@ -19,6 +19,12 @@ enum flavour {
 };
 const char *flavour_name(enum flavour f);
 
+/* Where a declared flavour meets the kernel, so the observer looks
+ * there: a filesystem's or block device's entry (->read_iter,
+ * ->write_iter), page extraction from the caller's iterator (vmsplice),
+ * or a socket receive's msg_iter. */
+enum flavour_at { AT_ENTRY, AT_EXTRACT, AT_RECEIVE };
+
 enum dir { DIR_READ, DIR_WRITE };
 
 /* State of a target, a buffer kind or a need, after its set-up ran. */

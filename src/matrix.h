@@ -13,8 +13,10 @@
 enum case_kind { CASE_IO, CASE_KERNEL, CASE_REGRESS };
 
 /* A case: target x engine x buffer x direction x size/offset (x action). */
+#define TCASE_ID_LEN 128
+
 struct tcase {
-	char id[128];		/* "xfs/uring-fixed/thp/read/64k+512" */
+	char id[TCASE_ID_LEN];	/* "xfs/uring-fixed/thp/read/64k+512" */
 	enum case_kind kind;
 	const struct target_ops *t;	/* NULL for a regression */
 	const struct engine_ops *e;	/* CASE_IO */

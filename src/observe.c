@@ -208,6 +208,22 @@ static void event_site(const struct obs_event *e, const struct obs_ksyms *k, cha
 	}
 }
 
+static const char *kind_name(int kind)
+{
+	return kind == OBS_K_FENTRY ? "fentry" : kind == OBS_K_FEXIT ? "fexit" : "kprobe";
+}
+
+const char *obs_role_name(int role)
+{
+	switch (role) {
+	case OBS_C_XPORT: return "transport";
+	case OBS_C_MSG: return "socket receive";
+	case OBS_C_EXTRACT: return "page extraction";
+	case OBS_C_ITER: return "entry";
+	default: return "iterator";
+	}
+}
+
 static int has_iter(int cls)
 {
 	return cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_MSG ||
@@ -346,7 +362,7 @@ static int is_record_of(const struct obs_record *r, enum path_class path, int ro
 	const struct obs_hook *h = &obs_hook_table[r->hook];
 
 	if (path == PATH_COUNT)
-		return has_iter(h->cls);
+		return role ? h->cls == role : has_iter(h->cls);
 	if (h->path != path || h->cls != role)
 		return 0;
 	return !file || role != OBS_C_ITER || obs_record_of(r, file);
@@ -364,11 +380,33 @@ unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int
 	return seen;
 }
 
+void obs_where(const struct obs_window *w, const struct obs_case *c, enum flavour prefer,
+	       char *out, size_t len)
+{
+	int role = c->role ? c->role : OBS_C_ITER;
+	const struct obs_record *r = NULL;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		if (!is_record_of(&w->r[i], c->path, role, c->file))
+			continue;
+		if (!r || (w->r[i].flavour == prefer && r->flavour != prefer))
+			r = &w->r[i];
+	}
+	if (!r) {
+		snprintf(out, len, "no record");
+		return;
+	}
+	snprintf(out, len, "%s (%s), tid %d %s: iter_type %d = %s", obs_hook_table[r->hook].fn,
+		 kind_name(r->kind), (int)r->tid, r->comm, r->iter_type,
+		 r->iter_name[0] ? r->iter_name : "unnamed by BTF");
+}
+
 enum obs_verdict obs_judge(const struct obs_window *w, const struct obs_case *c, char *why)
 {
 	enum path_class path = c->path;
 	const struct obs_file *file = c->file;
-	int attached = c->attached;
+	int attached = c->attached, role = c->role ? c->role : OBS_C_ITER;
 	size_t i, seen = 0;
 
 	if (w->bad[0]) {
@@ -376,8 +414,8 @@ enum obs_verdict obs_judge(const struct obs_window *w, const struct obs_case *c,
 		return OBS_BROKEN;
 	}
 	if (!attached) {
-		snprintf(why, ERRLEN, "unobservable: no entry hook of the %s path is attached",
-			 path == PATH_COUNT ? "any" : path_class_name(path));
+		snprintf(why, ERRLEN, "unobservable: no %s hook of the %s path is attached",
+			 obs_role_name(role), path == PATH_COUNT ? "any" : path_class_name(path));
 		return OBS_UNOBSERVED;
 	}
 	if (!c->did_io) {
@@ -385,22 +423,17 @@ enum obs_verdict obs_judge(const struct obs_window *w, const struct obs_case *c,
 		return OBS_UNOBSERVED;
 	}
 	for (i = 0; i < w->n; i++)
-		seen += is_record_of(&w->r[i], path, OBS_C_ITER, file);
+		seen += is_record_of(&w->r[i], path, role, file);
 	if (!seen) {
-		snprintf(why, ERRLEN, "observer broken: %d entry hook%s of the %s path attached, the "
+		snprintf(why, ERRLEN, "observer broken: %d %s hook%s of the %s path attached, the "
 			 "case did IO, and none saw it%s (%lu events in the window, %llu dropped)",
-			 attached, attached == 1 ? "" : "s",
+			 attached, obs_role_name(role), attached == 1 ? "" : "s",
 			 path == PATH_COUNT ? "any" : path_class_name(path),
 			 file ? " on its file" : "", w->events, w->dropped);
 		return OBS_BROKEN;
 	}
 	snprintf(why, ERRLEN, "observed");
 	return OBS_OBSERVED;
-}
-
-static const char *kind_name(int kind)
-{
-	return kind == OBS_K_FENTRY ? "fentry" : kind == OBS_K_FEXIT ? "fexit" : "kprobe";
 }
 
 /* The pin behaviour a hook stands for, in the kernel's words. */

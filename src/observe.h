@@ -19,7 +19,7 @@
 #include "observe_hooks.h"
 #include "util.h"
 
-#define OBS_NOT_BUILT "flavour: declared, not observed (built without libbpf)"
+#define OBS_NOT_BUILT "built without libbpf (configure --without-libbpf)"
 
 /* A hook as iovbed knows it (the table from observe_hooks.h). */
 struct obs_hook {
@@ -139,6 +139,7 @@ struct obs_case {
 	const struct obs_file *file;
 	int attached;
 	int did_io;
+	int role;		/* OBS_C_* of the hooks that count; 0: OBS_C_ITER (the entry) */
 };
 enum obs_verdict obs_judge(const struct obs_window *w, const struct obs_case *c, char *why);
 /* Flavours (1 << flavour) the path's hooks of that role saw: OBS_C_ITER
@@ -147,6 +148,14 @@ enum obs_verdict obs_judge(const struct obs_window *w, const struct obs_case *c,
  * transport knows no file); path PATH_COUNT: any iterator hook. */
 unsigned obs_flavours_seen(const struct obs_window *w, enum path_class path, int role,
 			   const struct obs_file *file);
+
+/* Where the window shows the case's flavour: the first record of its
+ * hooks, one with flavour prefer if any: "hook (fentry), tid N comm:
+ * iter_type R = NAME"; "no record" without one. */
+void obs_where(const struct obs_window *w, const struct obs_case *c, enum flavour prefer,
+	       char *out, size_t len);
+/* "entry", "transport", "socket receive": what the hooks of a role see. */
+const char *obs_role_name(int role);
 
 /* Text and JSON of a window (one line per record). */
 void obs_window_text(const struct obs_window *w, struct strbuf *out);
@@ -159,10 +168,11 @@ struct observer;
 int observer_open(struct observer **op, char *err);
 void observer_close(struct observer *o);
 const struct obs_hook_state *observer_hook(const struct observer *o, int hook);
-/* How many entry hooks of the path are attached. */
-int observer_attached(const struct observer *o, enum path_class path);
+/* How many hooks of the path in that role (OBS_C_*; 0: the entry,
+ * OBS_C_ITER) are attached; path PATH_COUNT: of any path. */
+int observer_attached(const struct observer *o, enum path_class path, int role);
 /* Why none is: "unobservable: hook X, errno Y (how each try failed)". */
-void observer_path_why(const struct observer *o, enum path_class path, char *why);
+void observer_path_why(const struct observer *o, enum path_class path, int role, char *why);
 /* Start a window (drops whatever came before); end it: the events of
  * every task in between, folded into w. */
 int observer_begin(struct observer *o, char *err);

@@ -411,27 +411,33 @@ const struct obs_hook_state *observer_hook(const struct observer *o, int hook)
 	return hook >= 0 && hook < OBS_HOOK_COUNT ? &o->st[hook] : NULL;
 }
 
-int observer_attached(const struct observer *o, enum path_class path)
+/* Is hook i one of the path's in that role (0: the entry)? */
+static int hook_in(int i, enum path_class path, int role)
+{
+	const struct obs_hook *h = &obs_hook_table[i];
+
+	return h->cls == (role ? role : OBS_C_ITER) && (path == PATH_COUNT || h->path == path);
+}
+
+int observer_attached(const struct observer *o, enum path_class path, int role)
 {
 	int i, n = 0;
 
 	for (i = 0; i < OBS_HOOK_COUNT; i++)
-		n += o->st[i].state == OBS_ATTACHED && obs_hook_table[i].cls == OBS_C_ITER &&
-		     (path == PATH_COUNT || obs_hook_table[i].path == path);
+		n += o->st[i].state == OBS_ATTACHED && hook_in(i, path, role);
 	return n;
 }
 
-void observer_path_why(const struct observer *o, enum path_class path, char *why)
+void observer_path_why(const struct observer *o, enum path_class path, int role, char *why)
 {
 	int i;
 
-	snprintf(why, ERRLEN, "unobservable: this kernel has none of the %s path's entry hooks",
-		 path == PATH_COUNT ? "any" : path_class_name(path));
+	snprintf(why, ERRLEN, "unobservable: this kernel has none of the %s path's %s hooks",
+		 path == PATH_COUNT ? "any" : path_class_name(path), obs_role_name(role));
 	for (i = 0; i < OBS_HOOK_COUNT; i++) {
 		const struct obs_hook_state *st = &o->st[i];
 
-		if (st->state != OBS_UNOBSERVABLE || obs_hook_table[i].cls != OBS_C_ITER ||
-		    (path != PATH_COUNT && obs_hook_table[i].path != path))
+		if (st->state != OBS_UNOBSERVABLE || !hook_in(i, path, role))
 			continue;
 		snprintf(why, ERRLEN, "unobservable: hook %s, errno %s (%s)", obs_hook_table[i].fn,
 			 obs_errname(st->err), st->why);

@@ -251,10 +251,10 @@ static void ref_run(struct obs_cmd *c, const struct ref_io *io, const char *path
 		skip_report(c, io->name, err);
 		goto out;
 	}
-	v = obs_judge(&w, &(struct obs_case){ path_cls, &file, observer_attached(c->o, path_cls),
-				      n > 0 }, why);
+	v = obs_judge(&w, &(struct obs_case){ path_cls, &file, observer_attached(c->o, path_cls, 0),
+				      n > 0, 0 }, why);
 	if (v == OBS_UNOBSERVED)
-		observer_path_why(c->o, path_cls, why);
+		observer_path_why(c->o, path_cls, 0, why);
 	window_report(c, io->name, declared, &(struct judged){ &w, v, why });
 out:
 	obs_window_free(&w);
@@ -328,8 +328,8 @@ static int cmd_window(struct obs_cmd *c, char *err)
 		obs_window_free(&w);
 		return -1;
 	}
-	v = obs_judge(&w, &(struct obs_case){ PATH_COUNT, NULL, observer_attached(c->o, PATH_COUNT),
-				      1 }, why);
+	v = obs_judge(&w, &(struct obs_case){ PATH_COUNT, NULL, observer_attached(c->o, PATH_COUNT, 0),
+				      1, 0 }, why);
 	window_report(c, c->cmd[0], "-", &(struct judged){ &w, v, why });
 	obs_window_free(&w);
 	return 0;

@@ -25,17 +25,19 @@ const struct obs_hook_state *observer_hook(const struct observer *o, int hook)
 	return NULL;
 }
 
-int observer_attached(const struct observer *o, enum path_class path)
+int observer_attached(const struct observer *o, enum path_class path, int role)
 {
 	(void)o;
 	(void)path;
+	(void)role;
 	return 0;
 }
 
-void observer_path_why(const struct observer *o, enum path_class path, char *why)
+void observer_path_why(const struct observer *o, enum path_class path, int role, char *why)
 {
 	(void)o;
 	(void)path;
+	(void)role;
 	snprintf(why, ERRLEN, "%s", OBS_NOT_BUILT);
 }
 

@@ -16,6 +16,7 @@ void options_usage(FILE *f)
 	      "                   [--json FILE] [--dir PATH] [--device DEV [--destroy]]\n"
 	      "                   [--profile VERSION] [--scratch DIR] [--timeout SECS]\n"
 	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL] [--table]\n"
+	      "                   [--observe auto|on|off]\n"
 	      "       iovbed observe [--json] [--dir DIR] [-- COMMAND...]\n"
 	      "                   (the BPF observer: its hooks, then reference IOs in DIR)\n"
 	      "       iovbed help | --version\n"
@@ -43,6 +44,9 @@ void options_usage(FILE *f)
 	      "  --race-seconds S  how long each race case (regress/dio-fork) runs\n"
 	      "                  (default 2; hours under stress)\n"
 	      "  --table         end with the full target x engine table (it is in --json too)\n"
+	      "  --observe MODE  the BPF observer: each case's flavour as the kernel took it\n"
+	      "                  (auto: where it can attach, else each case says why not;\n"
+	      "                  on: it must attach; off: flavours as declared)\n"
 	      "  -v, --verbose   print set-up and reclaim messages\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
 	      "99 the test bed itself broke (set-up failed).\n", f);
@@ -142,6 +146,7 @@ static struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 'T' },
 	{ "race-seconds", required_argument, NULL, 'R' },
 	{ "table", no_argument, NULL, 't' },
+	{ "observe", required_argument, NULL, 'O' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -225,6 +230,19 @@ static void parse_word(struct options *o, int c, char *arg)
 	}
 }
 
+static int parse_observe(struct parse *p, const char *arg)
+{
+	static const char *const modes[] = { "auto", "on", "off" };
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(arg, modes[i])) {
+			p->o->observe = (enum observe_mode)i;
+			return 0;
+		}
+	return bad(p, "--observe '%s': auto, on or off", arg);
+}
+
 /* One option from getopt: 0, 1 (help or version: stop), -1 (err). */
 static int parse_one(struct parse *p, int c, char *arg, const char *text)
 {
@@ -246,6 +264,7 @@ static int parse_one(struct parse *p, int c, char *arg, const char *text)
 		return 0;
 	case 'X': o->user.destroy = 1; return 0;
 	case 't': o->table = 1; return 0;
+	case 'O': return parse_observe(p, arg);
 	case 'v': o->verbose = 1; return 0;
 	case 'h': o->cmd = CMD_HELP; return 1;
 	case 'V': o->cmd = CMD_VERSION; return 1;
@@ -334,4 +353,6 @@ void options_shaping(const struct options *o, struct strbuf *out)
 		sb_addf(out, " --timeout %u", o->timeout);
 	if (o->race_seconds != OPT_RACE_DEFAULT)
 		sb_addf(out, " --race-seconds %.9g", o->race_seconds);
+	if (o->observe != OBSERVE_AUTO)
+		sb_addf(out, " --observe %s", o->observe == OBSERVE_ON ? "on" : "off");
 }

@@ -13,6 +13,13 @@ enum selection {
 	SEL_ALL,	/* list only: also what cannot run, and why */
 };
 
+/* --observe: the BPF observer around each case. */
+enum observe_mode {
+	OBSERVE_AUTO,	/* where it opens; else flavours are declared, and the run says why */
+	OBSERVE_ON,	/* it must open: else the run is broken (exit 99) */
+	OBSERVE_OFF,	/* declared flavours only */
+};
+
 #define MAX_SIZES 32
 #define OPT_TIMEOUT_DEFAULT 60
 #define OPT_RACE_DEFAULT 2.0
@@ -34,6 +41,7 @@ struct options {
 	unsigned timeout;	/* --timeout: seconds a case's IO may take */
 	double race_seconds;	/* --race-seconds: how long a race case runs */
 	int table;		/* --table: the full target x engine table at the end */
+	enum observe_mode observe;	/* --observe auto|on|off */
 	int list_json;		/* list --json: every case as JSON on stdout */
 	int verbose;
 };

@@ -37,6 +37,7 @@ struct regression {
 	unsigned backings;	/* 1 << BACKING_* of the buffers it takes; 0: none */
 	const struct regress_variant *variants;	/* ended by a NULL name */
 	enum flavour (*flavour)(const struct kver *v);
+	enum flavour_at at;	/* where that flavour shows (vmsplice: AT_EXTRACT) */
 	int (*probe)(char *why);	/* optional: what it needs of the kernel */
 	/* 0 pass, 1 fail (why in c->diag), 2 skip and -1 broken (err). */
 	int (*run)(struct regress_ctx *c, char *err);

@@ -244,6 +244,7 @@ const struct regression regress_cow_vmsplice = {
 	.backings = 1u << BACKING_ANON,
 	.variants = cow_variants,
 	.flavour = iovec_flavour,
+	.at = AT_EXTRACT,
 	.run = cow_vmsplice,
 	.known = cow_known,
 };

@@ -70,6 +70,21 @@ static void tap_failure(struct report *r, const struct bed *bed, const struct tc
 		(unsigned long long)bed->seed, tc->id, sb_str(&r->shaping));
 }
 
+/* The case's flavour: observed where, or why it is only declared. */
+static void tap_flavour(FILE *f, const struct result *res)
+{
+	const struct obs_result *o = &res->obs;
+
+	if (o->declared == ITER_NONE)
+		return;		/* not run as far as its IO */
+	if (o->state == OBSV_OBSERVED)
+		fprintf(f, "# flavour %s: observed at %s\n", flavour_name(o->declared), o->where);
+	else if (o->state == OBSV_UNOBSERVABLE)
+		fprintf(f, "# flavour %s: declared; %s\n", flavour_name(o->declared), o->why);
+	else
+		fprintf(f, "# flavour %s: %s\n", flavour_name(o->declared), o->why);
+}
+
 static void tap_case(struct report *r, const struct bed *bed, const struct tcase *tc,
 		     const struct result *res)
 {
@@ -88,13 +103,14 @@ static void tap_case(struct report *r, const struct bed *bed, const struct tcase
 	case OUT_XFAIL:
 		fprintf(f, "not ok %zu %s # TODO known kernel limitation: %s\n", r->done, tc->id,
 			res->reason);
-		tap_failure(r, bed, tc, res);
 		break;
 	case OUT_FAIL:
 		fprintf(f, "not ok %zu %s\n", r->done, tc->id);
-		tap_failure(r, bed, tc, res);
 		break;
 	}
+	tap_flavour(f, res);
+	if (res->out == OUT_FAIL || res->out == OUT_XFAIL)
+		tap_failure(r, bed, tc, res);
 	fflush(f);
 }
 
@@ -206,6 +222,32 @@ static void print_verdicts(struct report *r, const struct bed *bed)
 	}
 }
 
+/* Per path: were its flavours observed, or only declared, and why. */
+static void print_observed(struct report *r)
+{
+	static const char *const paths_any = "regressions (no target)";
+	const struct tally *t = &r->tally;
+	int i, f;
+
+	for (i = 0; i <= PATH_COUNT; i++) {
+		const size_t *n = t->obs[i];
+		size_t all = n[OBSV_DECLARED] + n[OBSV_UNOBSERVABLE] + n[OBSV_OBSERVED] +
+			     n[OBSV_BROKEN];
+
+		if (!all)
+			continue;
+		fprintf(r->err, "%s flavours: %s (%zu of %zu cases observed%s%s)\n",
+			i == PATH_COUNT ? paths_any : path_class_name((enum path_class)i),
+			n[OBSV_OBSERVED] == all ? "observed" : n[OBSV_OBSERVED] ? "observed in part" :
+			"declared", n[OBSV_OBSERVED], all, t->obs_why[i][0] ? "; " : "",
+			t->obs_why[i]);
+	}
+	for (f = 0; f < ITER_NONE; f++)
+		if (t->flav_case[f][0])
+			fprintf(r->err, "observed %s: %s at %s\n", flavour_name(f), t->flav_case[f],
+				t->flav_where[f]);
+}
+
 static void print_lists(struct report *r)
 {
 	FILE *e = r->err;
@@ -240,6 +282,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 		print_table(r, bed);
 	print_targets(r, bed);
 	print_verdicts(r, bed);
+	print_observed(r);
 	print_lists(r);
 	fprintf(e, "times: set-up %.1f s, cases %.1f s, teardown %.1f s (%.1f s in all)\n",
 		bed->secs_setup, r->tally.secs_cases, bed->secs_teardown, now_sec() - bed->t_start);

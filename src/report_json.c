@@ -52,6 +52,28 @@ static void json_pins(FILE *f, const struct tcase *tc, const struct result *res)
 	fprintf(f, "}");
 }
 
+/* The observer's view of the case: declared and observed flavours, the
+ * raw evidence (every record of its window). */
+static void json_observation(FILE *f, const struct result *res)
+{
+	static const char *const states[] = { "declared", "unobservable", "observed", "broken" };
+	const struct obs_result *o = &res->obs;
+	int fl, n = 0;
+
+	if (o->declared == ITER_NONE)
+		return;
+	fprintf(f, ", \"observation\": {\"state\": \"%s\", \"declared\": \"%s\", "
+		"\"observed\": [", states[o->state], flavour_name(o->declared));
+	for (fl = 0; fl < ITER_NONE; fl++)
+		if (o->seen & (1u << fl))
+			fprintf(f, "%s\"%s\"", n++ ? ", " : "", flavour_name(fl));
+	fprintf(f, "], \"where\": ");
+	json_write_str(f, o->where);
+	fprintf(f, ", \"why\": ");
+	json_write_str(f, o->why);
+	fprintf(f, ", \"window\": %s}", o->window.len ? sb_str(&o->window) : "null");
+}
+
 void report_json_case(struct report *r, const struct bed *bed, const struct tcase *tc,
 		      const struct result *res)
 {
@@ -83,6 +105,7 @@ void report_json_case(struct report *r, const struct bed *bed, const struct tcas
 		fprintf(f, ", \"details\": ");
 		json_write_str(f, sb_str(&res->diag));
 	}
+	json_observation(f, res);
 	fprintf(f, "}");
 }
 

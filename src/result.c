@@ -14,11 +14,14 @@ void result_init(struct result *res, uint64_t seed)
 	res->data_ok = 1;
 	res->kmsg_ok = 1;
 	res->balanced = 1;
+	res->obs.declared = ITER_NONE;
+	res->pins_lo = res->pins_hi = -1;
 }
 
 void result_free(struct result *res)
 {
 	sb_free(&res->diag);
+	sb_free(&res->obs.window);
 }
 
 void failed(struct result *res, unsigned check)

@@ -19,6 +19,24 @@ enum check_bit {
 	CHK_FORK = 1u << 8,	/* fork while held: the child's copy kept its bytes */
 	CHK_TIMEOUT = 1u << 9,	/* the IO completed within --timeout */
 	CHK_REACHED = 1u << 10,	/* the IO reached the target (held, or seen by it) */
+	CHK_FLAVOUR = 1u << 11,	/* the flavour observed is the one declared */
+	CHK_PIN_COUNT = 1u << 12,	/* pins taken number what the path's rule says */
+};
+
+/* What the BPF observer made of a case's flavour (case_observe.c). */
+enum obs_state {
+	OBSV_DECLARED,		/* no observer in this run: declared, not observed */
+	OBSV_UNOBSERVABLE,	/* none of the case's hooks attached on this kernel */
+	OBSV_OBSERVED,		/* seen at the case's hooks */
+	OBSV_BROKEN,		/* hooks attached, IO done, nothing seen */
+};
+struct obs_result {
+	enum obs_state state;
+	enum flavour declared;
+	unsigned seen;		/* 1 << flavour of each flavour the case's hooks saw */
+	char where[160];	/* the first record: hook, task, raw iter_type and its name */
+	char why[ERRLEN];	/* declared or unobservable: the reason */
+	struct strbuf window;	/* every record of the window, as JSON */
 };
 
 /* What one case measured and concluded. */
@@ -42,6 +60,9 @@ struct result {
 	int refused;		/* registration refused, errno */
 	int cut;		/* the target was cut off: set it up anew */
 	int interrupted;	/* a signal cut the IO short: no verdict */
+	struct obs_result obs;
+	long long pins_lo, pins_hi;	/* the path's pin count rule; lo < 0: none */
+	char pins_rule[160];
 	double secs;
 };
 

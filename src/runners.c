@@ -3,6 +3,7 @@
  * regression. Then known kernel failures are marked. */
 #include "runners.h"
 #include "case.h"
+#include "case_observe.h"
 #include "registry.h"
 
 #include <stdio.h>
@@ -30,14 +31,17 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 
 	if (st != SETUP_READY)
 		return not_run(res, st, t->why);
-	if (pin_read(bed->vs, &s0, why) < 0)
+	if (case_observe_begin(bed, why) < 0 || pin_read(bed->vs, &s0, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	kmsg_mark(&bed->kmsg);
 	ret = tc->k->run(t, &out, why);
-	if (ret == 2)
-		return not_run(res, SETUP_SKIP, why);
-	if (ret < 0 || pins_close(bed, &s0, res, why) < 0)
-		return not_run(res, SETUP_BROKEN, why);
+	if (ret == 2 || ret < 0 || pins_close(bed, &s0, res, why) < 0) {
+		case_observe_drop(bed);
+		return not_run(res, ret == 2 ? SETUP_SKIP : SETUP_BROKEN, why);
+	}
+	case_observe_end(bed, &(struct obs_want){
+		.path = tc->k->at == AT_ENTRY ? t->found.path : PATH_COUNT, .at = tc->k->at, .fd = -1,
+		.declared = tc->k->flavour(&bed->prof.v), .transport = ITER_NONE, .did_io = 1 }, res);
 	if (tc->k->verify && tc->k->verify(t, &out, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	if (out.failed) {
@@ -64,14 +68,16 @@ static void run_regress_case(struct bed *bed, const struct tcase *tc, struct res
 
 	if (bed_regression(bed, tc->ri, &need) != SETUP_READY)
 		return not_run(res, bed->rprobe[tc->ri], need);
-	if (pin_read(bed->vs, &s0, why) < 0)
+	if (case_observe_begin(bed, why) < 0 || pin_read(bed->vs, &s0, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	kmsg_mark(&bed->kmsg);
 	ret = tc->r->run(&x, why);
-	if (ret == 2)
-		return not_run(res, SETUP_SKIP, why);
-	if (ret < 0)
-		return not_run(res, SETUP_BROKEN, why);
+	if (ret == 2 || ret < 0) {
+		case_observe_drop(bed);
+		return not_run(res, ret == 2 ? SETUP_SKIP : SETUP_BROKEN, why);
+	}
+	case_observe_end(bed, &(struct obs_want){ .path = PATH_COUNT, .at = tc->r->at, .fd = -1,
+		.declared = tc->r->flavour(&bed->prof.v), .transport = ITER_NONE, .did_io = 1 }, res);
 	if (ret > 0) {
 		res->data_ok = 0;
 		failed(res, CHK_DATA);

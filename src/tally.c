@@ -82,12 +82,35 @@ static void tally_outcome(struct tally *r, struct path_sum *p, const struct tcas
 	}
 }
 
+/* What the observer made of the case, by path; the first case to
+ * observe each flavour. */
+static void tally_obs(struct tally *r, const struct bed *bed, const struct tcase *tc,
+		      const struct result *res)
+{
+	const struct obs_result *o = &res->obs;
+	int pc = tc->t ? (int)bed->targets[tc->ti].found.path : PATH_COUNT, f;
+
+	if (o->declared == ITER_NONE)
+		return;		/* not run as far as its IO */
+	r->obs[pc][o->state]++;
+	if (o->state != OBSV_OBSERVED && !r->obs_why[pc][0])
+		snprintf(r->obs_why[pc], sizeof(r->obs_why[pc]), "%s", o->why);
+	for (f = 0; o->state == OBSV_OBSERVED && f < ITER_NONE; f++)
+		if ((o->seen & (1u << f)) && !r->flav_case[f][0]) {
+			snprintf(r->flav_case[f], sizeof(r->flav_case[f]), "%s", tc->id);
+			snprintf(r->flav_where[f], sizeof(r->flav_where[f]), "%s",
+				 (enum flavour)f == o->declared ? o->where :
+				 "in the window beside the declared flavour");
+		}
+}
+
 void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
 		  const struct result *res)
 {
 	struct path_sum *p = path_of(r, tc);
 
 	tally_outcome(r, p, tc, res);
+	tally_obs(r, bed, tc, res);
 	r->secs_cases += res->secs;
 	if (res->out != OUT_PASS && res->out != OUT_FAIL)
 		return;

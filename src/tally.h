@@ -33,6 +33,12 @@ struct tally {
 	size_t npaths, maxpaths;
 	/* user-buffer direct IO cases by the path found under their target */
 	size_t conv_pinned[PATH_COUNT], conv_unpinned[PATH_COUNT];
+	/* observation, by the path of the case's target (PATH_COUNT: no
+	 * target): cases by enum obs_state, the first reason a path's were
+	 * not observed; per flavour, the first case that observed it */
+	size_t obs[PATH_COUNT + 1][OBSV_BROKEN + 1];
+	char obs_why[PATH_COUNT + 1][ERRLEN];
+	char flav_case[ITER_NONE][TCASE_ID_LEN], flav_where[ITER_NONE][160];
 	struct strbuf failed, todo;	/* ids of failed/broken and TODO cases */
 	struct skip_group skips[SKIP_GROUPS];
 	size_t nskips;

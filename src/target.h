@@ -50,6 +50,7 @@ struct kernel_io {
 	enum dir dir;
 	int selftest;		/* its cases must fail; run only when named */
 	enum flavour (*flavour)(const struct kver *v);
+	enum flavour_at at;	/* where that flavour shows */
 	/* Do it: 0 done, -1 broken (err), 2 skip (the reason in err). */
 	int (*run)(struct target *t, struct kio_out *out, char *err);
 	/* After the pins are read, judge it: 0 pass, 1 fail (out->failed),

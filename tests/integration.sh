@@ -404,7 +404,7 @@ check "observe: every hook attached, absent, or unobservable with its errno" \
 	"$([ -z "$bad" ] && echo 0 || echo 1)" "$bad"
 nio=$(grep -Ec ': (observed|unobservable: .+|SKIP .+); declared |: SKIP .' "$work/observe.txt")
 check "observe: each of the 6 reference IOs observed, or unobservable or skipped with the reason ($nio)" \
-	"$({ grep -q 'unobservable: flavour: declared, not observed (built without libbpf)' \
+	"$({ grep -q 'built without libbpf (configure --without-libbpf)' \
 		"$work/observe.txt" || { [ "$nio" -ge 6 ] && ! grep -q BROKEN "$work/observe.txt"; }; } &&
 		echo 0 || echo 1)"
 left=$(ls -d /var/tmp/iovbed-observe.* 2>/dev/null; losetup -a 2>/dev/null | grep -F iovbed-observe.)

@@ -80,7 +80,7 @@ static void test_fold_mismatch(void)
 
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_61, NULL), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(w.bad, "ITER_IOVEC by BTF but ITER_UBUF"));
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, NULL, 1, 1 }, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, NULL, 1, 1, 0 }, why), OBS_BROKEN);
 	obs_window_free(&w);
 	e = event(OBS_HOOK_COUNT, 0, OBS_FLAV_UBUF, 10);	/* not a hook */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), -1);
@@ -100,9 +100,9 @@ static void test_entry_and_transport(void)
 
 	CU_ASSERT_EQUAL(obs_window_add(&w, &out, &btf_612, NULL), 0);
 	/* only the transport saw it: the entry hooks are attached, so broken */
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_9P, NULL, 3, 1 }, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_9P, NULL, 3, 1, 0 }, why), OBS_BROKEN);
 	CU_ASSERT_EQUAL(obs_window_add(&w, &in, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_9P, NULL, 3, 1 }, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_9P, NULL, 3, 1, 0 }, why), OBS_OBSERVED);
 	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_ITER, NULL), 1u << ITER_UBUF);
 	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_9P, OBS_C_XPORT, NULL), 1u << ITER_BVEC);
 	obs_window_free(&w);
@@ -120,12 +120,12 @@ static void test_file_filter(void)
 	e.dev = 254 << 20;	/* the kernel's encoding of 254:0 */
 	e.ino = 13;
 	CU_ASSERT_EQUAL(obs_window_add(&w, &e, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, &mine, 1, 1 }, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, &mine, 1, 1, 0 }, why), OBS_BROKEN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "on its file"));
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, &other, 1, 1 }, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, &other, 1, 1, 0 }, why), OBS_OBSERVED);
 	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER, &mine), 0);
 	CU_ASSERT_EQUAL(obs_flavours_seen(&w, PATH_IOMAP, OBS_C_ITER, &other), 1u << ITER_UBUF);
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, NULL, 1, 1 }, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, NULL, 1, 1, 0 }, why), OBS_OBSERVED);
 	obs_window_free(&w);
 }
 
@@ -151,19 +151,19 @@ static void test_judge(void)
 	char why[ERRLEN];
 
 	/* nothing attached: unobservable, never a pass */
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 0, 1 }, why), OBS_UNOBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 0, 1, 0 }, why), OBS_UNOBSERVED);
 	/* attached, IO done, nothing seen: broken */
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 1 }, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 1, 0 }, why), OBS_BROKEN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "none saw it"));
 	/* no IO: nothing to observe, and no pass either */
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 0 }, why), OBS_UNOBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 0, 0 }, why), OBS_UNOBSERVED);
 	/* only GUP seen, not the path's entry: still broken */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &pin, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 1 }, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 1, 0 }, why), OBS_BROKEN);
 	/* another path's entry does not count for this one */
 	CU_ASSERT_EQUAL(obs_window_add(&w, &ent, &btf_612, NULL), 0);
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, NULL, 1, 1 }, why), OBS_BROKEN);
-	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 1 }, why), OBS_OBSERVED);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_IOMAP, NULL, 1, 1, 0 }, why), OBS_BROKEN);
+	CU_ASSERT_EQUAL(obs_judge(&w, &(struct obs_case){ PATH_BLOCK, NULL, 2, 1, 0 }, why), OBS_OBSERVED);
 	obs_window_free(&w);
 }
 

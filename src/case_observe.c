@@ -1,0 +1,150 @@
+/* The observer around a case: its window, and the observed flavour
+ * against the declared one (the declaration is a claim the test bed
+ * makes about the kernel; the observation is what the kernel did). */
+#include "case_observe.h"
+#include "observe.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void case_observe_drop(struct bed *bed)
+{
+	struct obs_window win;
+	char err[ERRLEN];
+
+	if (bed->obs && observer_end(bed->obs, &win, err) == 0)
+		obs_window_free(&win);
+}
+
+enum flavour flavour_misdeclared(enum flavour f)
+{
+	return f == ITER_KVEC ? ITER_UBUF : ITER_KVEC;
+}
+
+int case_observe_begin(struct bed *bed, char *err)
+{
+	return bed->obs ? observer_begin(bed->obs, err) : 0;
+}
+
+/* The flavours a mask names: "ITER_UBUF, ITER_BVEC". */
+static void flavours_text(unsigned seen, char *out, size_t len)
+{
+	size_t l = 0;
+	int f;
+
+	*out = 0;
+	for (f = 0; f < ITER_NONE && l < len; f++)
+		if (seen & (1u << f))
+			l += snprintf(out + l, len - l, "%s%s", l ? ", " : "", flavour_name(f));
+}
+
+/* The declared flavour against what the hooks of a role saw. */
+static void compare(struct bed *bed, const struct obs_window *win, const struct obs_case *oc,
+		    enum flavour declared, struct result *res)
+{
+	unsigned seen = obs_flavours_seen(win, oc->path, oc->role ? oc->role : OBS_C_ITER,
+					  oc->file);
+	char names[128], where[160];
+
+	if (oc->role == OBS_C_XPORT && !seen)
+		return;		/* the transport is not every case's: nothing to compare */
+	obs_where(win, oc, declared, where, sizeof(where));
+	if (oc->role != OBS_C_XPORT) {
+		res->obs.seen = seen;
+		snprintf(res->obs.where, sizeof(res->obs.where), "%s", where);
+	}
+	if (seen & (1u << declared))
+		return;
+	flavours_text(seen, names, sizeof(names));
+	fail(res, CHK_FLAVOUR, "flavour: declared %s at the %s (profile %s), observed %s: %s\n",
+	     flavour_name(declared), obs_role_name(oc->role ? oc->role : OBS_C_ITER),
+	     bed->prof.name, names, where);
+}
+
+static void judged(struct bed *bed, const struct obs_window *win, const struct obs_want *w,
+		   const struct obs_case *oc, struct result *res)
+{
+	struct obs_result *o = &res->obs;
+	char why[ERRLEN];
+
+	if (oc->path == PATH_UNKNOWN) {
+		o->state = OBSV_UNOBSERVABLE;
+		snprintf(o->why, sizeof(o->why), "unobservable: iovbed hooks no entry of an "
+			 "unknown filesystem's direct IO");
+		return;
+	}
+	switch (obs_judge(win, oc, why)) {
+	case OBS_UNOBSERVED:
+		o->state = OBSV_UNOBSERVABLE;
+		if (oc->attached)
+			snprintf(o->why, sizeof(o->why), "%s", why);
+		else
+			observer_path_why(bed->obs, oc->path, oc->role, o->why);
+		return;
+	case OBS_BROKEN:
+		o->state = OBSV_BROKEN;
+		snprintf(o->why, sizeof(o->why), "%s", why);
+		if (res->out == OUT_PASS)
+			not_run(res, SETUP_BROKEN, why);
+		return;
+	case OBS_OBSERVED:
+		o->state = OBSV_OBSERVED;
+		compare(bed, win, oc, o->declared, res);
+		if (w->transport != ITER_NONE)
+			compare(bed, win, &(struct obs_case){ oc->path, NULL, 1, 1, OBS_C_XPORT },
+				w->transport, res);
+		return;
+	}
+}
+
+/* The misdeclared self-test proves something only where the flavour is
+ * observed. */
+static void misdeclared_unseen(struct result *res)
+{
+	char why[ERRLEN];
+
+	if (res->obs.state == OBSV_OBSERVED || res->out != OUT_PASS)
+		return;
+	snprintf(why, sizeof(why), "the self-test needs the flavour observed; %.*s",
+		 ERRLEN - 64, res->obs.why);
+	not_run(res, SETUP_SKIP, why);
+}
+
+static int role_of(enum flavour_at at)
+{
+	return at == AT_EXTRACT ? OBS_C_EXTRACT : at == AT_RECEIVE ? OBS_C_MSG : OBS_C_ITER;
+}
+
+void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *res)
+{
+	struct obs_result *o = &res->obs;
+	struct obs_window win;
+	struct obs_file file;
+	struct stat st;
+	char err[ERRLEN];
+	int have_file = w->fd >= 0 && fstat(w->fd, &st) == 0;
+
+	if (w->declared == ITER_NONE)
+		return case_observe_drop(bed);	/* no iterator declared: nothing to judge */
+	o->declared = w->misdeclared ? flavour_misdeclared(w->declared) : w->declared;
+	if (!bed->obs) {
+		o->state = OBSV_DECLARED;
+		snprintf(o->why, sizeof(o->why), "%s", bed->obs_why);
+		if (w->misdeclared)
+			misdeclared_unseen(res);
+		return;
+	}
+	if (observer_end(bed->obs, &win, err) < 0)
+		return not_run(res, SETUP_BROKEN, err);
+	file = (struct obs_file){ have_file ? st.st_dev : 0, have_file ? st.st_ino : 0 };
+	judged(bed, &win, w, &(struct obs_case){ w->path, have_file ? &file : NULL,
+			observer_attached(bed->obs, w->path, role_of(w->at)), w->did_io,
+			role_of(w->at) }, res);
+	obs_window_json(&win, &o->window);
+	if (res->failed & CHK_FLAVOUR || o->state == OBSV_BROKEN)
+		obs_window_text(&win, &res->diag);
+	obs_window_free(&win);
+	if (w->misdeclared)
+		misdeclared_unseen(res);
+}
