@@ -35,6 +35,9 @@ void nfs_oob_close(struct nfs_oob *o)
 #else
 #include <nfsc/libnfs.h>
 
+#define READ_TRIES 30
+#define READ_RETRY_MS 100
+
 struct nfs_oob {
 	struct nfs_context *ctx;
 	struct nfsfh *fh;
@@ -93,6 +96,23 @@ fail:
 	return NULL;
 }
 
+/* One READ, tried again for a while: measured in the 6.12 guest, right
+ * after an nfs4 target is set up anew (the file made again through a v4
+ * mount) the server fails libnfs's v3 READs for a moment (-14) while it
+ * recalls the new client's delegation. */
+static int read_chunk(struct nfs_oob *o, uint64_t off, uint64_t n, char *buf)
+{
+	int rc, tries;
+
+	for (tries = 0; tries < READ_TRIES; tries++) {
+		rc = nfs_pread(o->ctx, o->fh, off, n, buf);
+		if (rc >= 0)
+			break;
+		sleep_ms(READ_RETRY_MS);
+	}
+	return rc;
+}
+
 ssize_t nfs_oob_pread(struct nfs_oob *o, void *buf, size_t len, off_t off, char *err)
 {
 	size_t done = 0;
@@ -100,7 +120,7 @@ ssize_t nfs_oob_pread(struct nfs_oob *o, void *buf, size_t len, off_t off, char 
 	*err = 0;
 	while (done < len) {
 		uint64_t n = len - done < o->readmax ? len - done : o->readmax;
-		int rc = nfs_pread(o->ctx, o->fh, (uint64_t)off + done, n, (char *)buf + done);
+		int rc = read_chunk(o, (uint64_t)off + done, n, (char *)buf + done);
 
 		if (rc < 0) {
 			oob_err(o, "nfs_pread", rc, err);

@@ -166,6 +166,15 @@ enum setup_state bed_target(struct bed *bed, int ti, struct target **t)
 	if ((*t)->state != SETUP_NONE)
 		return (*t)->state;
 	st = target_ensure(*t, &bed->env);
+	if (bed->obs && observer_stale(bed->obs)) {	/* the set-up loaded modules */
+		char why[ERRLEN];
+
+		observer_close(bed->obs);
+		if (observer_open(&bed->obs, why) < 0)
+			snprintf(bed->obs_why, sizeof(bed->obs_why), "declared, not observed: "
+				 "opened anew after %s's set-up loaded modules: %.*s", (*t)->ops->name,
+				 ERRLEN - 96, why);
+	}
 	bed->secs_setup += now_sec() - t0;
 	return st;
 }

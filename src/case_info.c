@@ -20,6 +20,8 @@ enum flavour case_flavour(const struct tcase *tc, const struct kver *v)
 {
 	switch (tc->kind) {
 	case CASE_IO:
+		if (tc->t->no_odirect && tc->e->flavour_buffered)
+			return tc->e->flavour_buffered(v);
 		return tc->e->flavour(v);
 	case CASE_KERNEL:
 		return tc->k->flavour(v);

@@ -110,6 +110,8 @@ static void observe_end(struct case_ctx *c)
 		.declared = case_flavour(c->tc, v),
 		.transport = t->transport ? t->transport(v) : ITER_NONE,
 		.did_io = !c->rq.refused, .misdeclared = c->in.misdeclared,
+		.may_remap = !!(c->tc->e->flags & ENG_MAY_REMAP),
+		.own_transport = !(c->tc->e->flags & (ENG_KERNEL_PAGES | ENG_NEEDS_PEER)),
 	};
 
 	case_observe_end(c->bed, &w, c->res);

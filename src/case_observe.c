@@ -4,9 +4,11 @@
 #include "case_observe.h"
 #include "observe.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 void case_observe_drop(struct bed *bed)
 {
@@ -74,6 +76,14 @@ static void judged(struct bed *bed, const struct obs_window *win, const struct o
 			 "unknown filesystem's direct IO");
 		return;
 	}
+	if (oc->file && oc->attached && (o->declared == ITER_NONE || w->may_remap) &&
+	    !obs_flavours_seen(win, oc->path, oc->role ? oc->role : OBS_C_ITER, oc->file)) {
+		o->state = OBSV_OBSERVED;
+		snprintf(o->where, sizeof(o->where), "no iterator reached the entry of the case's "
+			 "file (%lu events in the window)%s", win->events,
+			 o->declared == ITER_NONE ? "" : ": served without one (a remap)");
+		return;
+	}
 	switch (obs_judge(win, oc, why)) {
 	case OBS_UNOBSERVED:
 		o->state = OBSV_UNOBSERVABLE;
@@ -91,7 +101,7 @@ static void judged(struct bed *bed, const struct obs_window *win, const struct o
 	case OBS_OBSERVED:
 		o->state = OBSV_OBSERVED;
 		compare(bed, win, oc, o->declared, res);
-		if (w->transport != ITER_NONE)
+		if (w->transport != ITER_NONE && w->own_transport)
 			compare(bed, win, &(struct obs_case){ oc->path, NULL, 1, 1, OBS_C_XPORT },
 				w->transport, res);
 		return;
@@ -116,6 +126,32 @@ static int role_of(enum flavour_at at)
 	return at == AT_EXTRACT ? OBS_C_EXTRACT : at == AT_RECEIVE ? OBS_C_MSG : OBS_C_ITER;
 }
 
+/* The device the kernel names the file's superblock by (its s_dev), the
+ * one the observer records: stat's st_dev is not it everywhere (btrfs
+ * gives each subvolume an anonymous device of its own), the mount's
+ * major:minor in mountinfo is. */
+static dev_t sb_dev(int fd, dev_t st_dev)
+{
+	struct statx sx;
+	char line[1024];
+	FILE *f;
+	unsigned long long id;
+	unsigned maj, mnr;
+	dev_t dev = st_dev;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+		return st_dev;
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &mnr) == 3 && id == sx.stx_mnt_id) {
+			dev = makedev(maj, mnr);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return dev;
+}
+
 void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *res)
 {
 	struct obs_result *o = &res->obs;
@@ -125,8 +161,9 @@ void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *
 	char err[ERRLEN];
 	int have_file = w->fd >= 0 && fstat(w->fd, &st) == 0;
 
-	if (w->declared == ITER_NONE)
-		return case_observe_drop(bed);	/* no iterator declared: nothing to judge */
+	if (w->declared == ITER_NONE && w->fd < 0)
+		return case_observe_drop(bed);	/* no iterator, no file: nothing to judge */
+	o->set = 1;
 	o->declared = w->misdeclared ? flavour_misdeclared(w->declared) : w->declared;
 	if (!bed->obs) {
 		o->state = OBSV_DECLARED;
@@ -137,7 +174,8 @@ void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *
 	}
 	if (observer_end(bed->obs, &win, err) < 0)
 		return not_run(res, SETUP_BROKEN, err);
-	file = (struct obs_file){ have_file ? st.st_dev : 0, have_file ? st.st_ino : 0 };
+	file = (struct obs_file){ have_file ? sb_dev(w->fd, st.st_dev) : 0,
+				  have_file ? st.st_ino : 0 };
 	judged(bed, &win, w, &(struct obs_case){ w->path, have_file ? &file : NULL,
 			observer_attached(bed->obs, w->path, role_of(w->at)), w->did_io,
 			role_of(w->at) }, res);

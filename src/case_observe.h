@@ -17,7 +17,10 @@ struct obs_want {
 	int fd;			/* the case's file: only its entry events count; -1: any */
 	enum flavour declared;
 	enum flavour transport;	/* what the path's transport declares, or ITER_NONE */
+	int own_transport;	/* the transport carries the case's IO alone (no peer
+				 * file's, no kernel pages'): its flavour is judged */
 	int did_io;
+	int may_remap;		/* or no iterator at all reaches the entry (ENG_MAY_REMAP) */
 	int misdeclared;	/* the self-test: the declaration is made wrong on purpose */
 };
 

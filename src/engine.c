@@ -77,6 +77,14 @@ enum flavour splice_read_flavour(const struct kver *v)
 	return kver_ge(v, 6, 5) ? ITER_BVEC : ITER_PIPE;
 }
 
+/* splice from a file read through the page cache: ITER_PIPE until 6.4;
+ * from 6.5 filemap_splice_read moves the cache's pages into the pipe
+ * with no iterator at all (measured on 6.12: fuse without direct_io). */
+enum flavour splice_read_buffered_flavour(const struct kver *v)
+{
+	return kver_ge(v, 6, 5) ? ITER_NONE : ITER_PIPE;
+}
+
 ssize_t engine_not_built(struct io_req *rq)
 {
 	snprintf(rq->err, ERRLEN, "this build of iovbed has no such engine");

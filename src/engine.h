@@ -40,6 +40,13 @@ enum engine_flag {
 	 * O_DIRECT writes near them go buffered and take no pins): the
 	 * target is set up anew after the case, so no case sees another's. */
 	ENG_RESHAPES = 1u << 6,
+	/* It tries without blocking first (io_uring): a try that pinned and
+	 * met EAGAIN is retried from a worker, which pins again (measured on
+	 * block devices: up to twice the pages). */
+	ENG_NOWAIT = 1u << 7,
+	/* The filesystem may serve it with no iterator at all (copy_file_range
+	 * remapping a reflinked range: measured on xfs, 6.12). */
+	ENG_MAY_REMAP = 1u << 8,
 };
 #define ENG_RW (ENG_READS | ENG_WRITES)
 
@@ -53,8 +60,10 @@ struct engine_ops {
 	const char *desc;
 	unsigned flags;		/* enum engine_flag */
 	int max_segs;		/* segments of a vectored IO, at most MAX_SEGS */
-	/* The flavour it builds on kernel v. */
+	/* The flavour it builds on kernel v; optional: on a file opened
+	 * without O_DIRECT, where that differs. */
 	enum flavour (*flavour)(const struct kver *v);
+	enum flavour (*flavour_buffered)(const struct kver *v);
 	/* Can this kernel (and this build) do it? SETUP_READY; SETUP_SKIP
 	 * when the kernel or the build lacks it; SETUP_BROKEN for any other
 	 * failure. The reason goes to why. */
@@ -80,6 +89,7 @@ ssize_t pipe_open(int p[2], size_t want, struct io_req *rq);
 /* Flavours of what reaches the target through splice. */
 enum flavour splice_write_flavour(const struct kver *v);
 enum flavour splice_read_flavour(const struct kver *v);
+enum flavour splice_read_buffered_flavour(const struct kver *v);
 
 #define MAX_SEGS 4
 /* Split [buf, buf + len) into n contiguous segments of align multiples. */

@@ -179,6 +179,7 @@ const struct engine_ops engine_sendfile_out = {
 	.flags = ENG_READS | ENG_KERNEL_PAGES,
 	.max_segs = 1,
 	.flavour = splice_read_flavour,
+	.flavour_buffered = splice_read_buffered_flavour,
 	.run = sendfile_out_run,
 };
 
@@ -197,5 +198,6 @@ const struct engine_ops engine_sendfile_tcp = {
 	.flags = ENG_READS | ENG_KERNEL_PAGES,
 	.max_segs = 1,
 	.flavour = splice_read_flavour,
+	.flavour_buffered = splice_read_buffered_flavour,
 	.run = sendfile_tcp_run,
 };

@@ -88,5 +88,6 @@ const struct engine_ops engine_splice_out = {
 	.flags = ENG_READS | ENG_KERNEL_PAGES,
 	.max_segs = 1,
 	.flavour = splice_read_flavour,
+	.flavour_buffered = splice_read_buffered_flavour,
 	.run = splice_out_run,
 };

@@ -108,7 +108,8 @@ static __always_inline void read_object(struct obs_event *e, int cls, int pos)
 	e->flavour = OBS_FLAV_NONE;
 	if (!p)
 		return;
-	if (cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_ITER_SET ||
+	if (cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_BIO_EXTRACT ||
+	    cls == OBS_C_ITER_SET ||
 	    cls == OBS_C_XPORT) {
 		read_iter(e, p);
 	} else if (cls == OBS_C_MSG) {
@@ -190,6 +191,7 @@ static __always_inline int send(void *ctx, __u64 *arg, struct hook_spec h)
  * attaches the first that works. */
 #define TRAMP_OBS_C_ITER	fentry
 #define TRAMP_OBS_C_EXTRACT	fentry
+#define TRAMP_OBS_C_BIO_EXTRACT	fentry
 #define TRAMP_OBS_C_MSG		fentry
 #define TRAMP_OBS_C_PIN		fentry
 #define TRAMP_OBS_C_GET		fentry

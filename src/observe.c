@@ -219,14 +219,21 @@ const char *obs_role_name(int role)
 	case OBS_C_XPORT: return "transport";
 	case OBS_C_MSG: return "socket receive";
 	case OBS_C_EXTRACT: return "page extraction";
+	case OBS_C_BIO_EXTRACT: return "bio page extraction";
 	case OBS_C_ITER: return "entry";
+	case OBS_C_PIN: return "FOLL_PIN";
+	case OBS_C_GET: return "FOLL_GET";
+	case OBS_C_UNPIN: return "unpin";
+	case OBS_C_BIO: return "bio release";
+	case OBS_C_ITER_SET: return "iterator set-up";
 	default: return "iterator";
 	}
 }
 
 static int has_iter(int cls)
 {
-	return cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_MSG ||
+	return cls == OBS_C_ITER || cls == OBS_C_EXTRACT || cls == OBS_C_BIO_EXTRACT ||
+	       cls == OBS_C_MSG ||
 	       cls == OBS_C_ITER_SET || cls == OBS_C_XPORT;
 }
 
@@ -445,6 +452,7 @@ static const char *cls_word(int cls)
 	case OBS_C_UNPIN: return "unpin";
 	case OBS_C_BIO: return "bio release";
 	case OBS_C_EXTRACT: return "extract";
+	case OBS_C_BIO_EXTRACT: return "bio extract";
 	case OBS_C_XPORT: return "transport";
 	default: return "iter";
 	}

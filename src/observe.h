@@ -167,6 +167,9 @@ struct observer;
  * can exist (built without libbpf, no BTF, the object does not open). */
 int observer_open(struct observer **op, char *err);
 void observer_close(struct observer *o);
+/* A module with BTF was loaded or unloaded since it opened (a target's
+ * set-up loads nfs, 9p): its hooks there are only found when opened anew. */
+int observer_stale(const struct observer *o);
 const struct obs_hook_state *observer_hook(const struct observer *o, int hook);
 /* How many hooks of the path in that role (OBS_C_*; 0: the entry,
  * OBS_C_ITER) are attached; path PATH_COUNT: of any path. */

@@ -26,6 +26,7 @@ struct observer {
 	struct obs_btf btf;
 	struct obs_ksyms ksyms;
 	struct obs_window *cur;		/* the window the ring buffer fills */
+	int nmods;			/* modules with BTF when it opened */
 	unsigned long long t0, dropped0;
 };
 
@@ -113,6 +114,25 @@ static int module_btfs(struct btf *vmlinux, struct btf **mods)
 	if (d)
 		closedir(d);
 	return n;
+}
+
+/* Modules with BTF loaded now (a module loaded since can add hooks). */
+static int btf_modules(void)
+{
+	DIR *d = opendir("/sys/kernel/btf");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.' && strcmp(de->d_name, "vmlinux");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int observer_stale(const struct observer *o)
+{
+	return btf_modules() != o->nmods;
 }
 
 /* Mark the hooks this kernel lacks (no BTF function: nothing to attach). */
@@ -372,6 +392,7 @@ int observer_open(struct observer **op, char *err)
 		return -1;
 	}
 	libbpf_set_print(libbpf_log);
+	o->nmods = btf_modules();
 	if (find_hooks(o, err) < 0 || read_ksyms(o, err) < 0)
 		goto fail;
 	find_traceable(o);

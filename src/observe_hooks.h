@@ -17,6 +17,7 @@
 #define OBS_C_BIO	7	/* struct bio *: its pages are released */
 #define OBS_C_ITER_SET	8	/* struct iov_iter * the function fills: read at exit */
 #define OBS_C_XPORT	9	/* struct iov_iter *: what reaches the transport (9p) */
+#define OBS_C_BIO_EXTRACT 10	/* struct iov_iter *: the block layer takes a bio's pages */
 
 /*
  * The hooks: X(function, class, path, pos, nargs, file). path is the iovbed
@@ -41,6 +42,8 @@
 	X(ext4_file_write_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
 	X(xfs_file_read_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
 	X(xfs_file_write_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
+	X(btrfs_file_read_iter,		OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
+	X(btrfs_file_write_iter,	OBS_C_ITER,	PATH_IOMAP, 2, 2, 1) \
 	/* fuse */ \
 	X(fuse_file_read_iter,		OBS_C_ITER,	PATH_FUSE, 2, 2, 1) \
 	X(fuse_file_write_iter,		OBS_C_ITER,	PATH_FUSE, 2, 2, 1) \
@@ -61,7 +64,7 @@
 	X(p9_client_read,		OBS_C_XPORT,	PATH_9P, 3, 3, 0) \
 	X(p9_client_write,		OBS_C_XPORT,	PATH_9P, 3, 3, 0) \
 	/* page extraction: bios of block and iomap, then lib/iov_iter.c */ \
-	X(bio_iov_iter_get_pages,	OBS_C_EXTRACT,	PATH_COUNT, 2, 2, 0) \
+	X(bio_iov_iter_get_pages,	OBS_C_BIO_EXTRACT, PATH_COUNT, 2, 2, 0) \
 	X(iov_iter_extract_pages,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1, 0) \
 	X(iov_iter_get_pages2,		OBS_C_EXTRACT,	PATH_COUNT, 1, 1, 0) \
 	X(iov_iter_get_pages_alloc2,	OBS_C_EXTRACT,	PATH_COUNT, 1, 1, 0) \

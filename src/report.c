@@ -75,7 +75,7 @@ static void tap_flavour(FILE *f, const struct result *res)
 {
 	const struct obs_result *o = &res->obs;
 
-	if (o->declared == ITER_NONE)
+	if (!o->set)
 		return;		/* not run as far as its IO */
 	if (o->state == OBSV_OBSERVED)
 		fprintf(f, "# flavour %s: observed at %s\n", flavour_name(o->declared), o->where);

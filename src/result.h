@@ -31,6 +31,7 @@ enum obs_state {
 	OBSV_BROKEN,		/* hooks attached, IO done, nothing seen */
 };
 struct obs_result {
+	int set;		/* the case got as far as its observation */
 	enum obs_state state;
 	enum flavour declared;
 	unsigned seen;		/* 1 << flavour of each flavour the case's hooks saw */
@@ -62,7 +63,7 @@ struct result {
 	int interrupted;	/* a signal cut the IO short: no verdict */
 	struct obs_result obs;
 	long long pins_lo, pins_hi;	/* the path's pin count rule; lo < 0: none */
-	char pins_rule[160];
+	char pins_rule[320];
 	double secs;
 };
 

@@ -90,7 +90,7 @@ static void tally_obs(struct tally *r, const struct bed *bed, const struct tcase
 	const struct obs_result *o = &res->obs;
 	int pc = tc->t ? (int)bed->targets[tc->ti].found.path : PATH_COUNT, f;
 
-	if (o->declared == ITER_NONE)
+	if (!o->set)
 		return;		/* not run as far as its IO */
 	r->obs[pc][o->state]++;
 	if (o->state != OBSV_OBSERVED && !r->obs_why[pc][0])
