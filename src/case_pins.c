@@ -3,10 +3,19 @@
 #include "case.h"
 #include "checks.h"
 #include "kmsg.h"
+#include "kpage.h"
+#include "pin_count.h"
 
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #define SETTLE_MS 1000
+#define QUIET_MS 200
+#define FIEMAP_MAX 64		/* a count out of range is re-judged on a machine quiet this long */
 
 /* What the pins of a user-buffer case should be on this target, and why
  * (into what): from the path found under the target and the profile. */
@@ -39,6 +48,111 @@ static enum pin_expect pin_expectation(const struct case_ctx *c, char *what, siz
 	return pins ? PIN_EXPECT_PINS : PIN_EXPECT_NONE;
 }
 
+/* The counters are machine-wide: a count out of its range is judged only
+ * if nothing else pins meanwhile (other tasks' direct IO, a VM's disks).
+ * 1 quiet, 0 not (why says), -1 the counters could not be read. */
+static int machine_quiet(struct case_ctx *c, char *why, size_t len)
+{
+	struct pin_snap a, b;
+	char err[ERRLEN];
+	struct pin_delta d;
+
+	if (pin_read(c->bed->vs, &a, err) < 0)
+		return -1;
+	sleep_ms(QUIET_MS);
+	if (pin_read(c->bed->vs, &b, err) < 0)
+		return -1;
+	d = pin_delta(&a, &b);
+	if (!d.acquired)
+		return 1;
+	snprintf(why, len, "pins: count not judged: other tasks took %lld pins in %d ms with no "
+		 "case running (the counters are machine-wide)\n", d.acquired, QUIET_MS);
+	return 0;
+}
+
+/* Judge acquired against r; out of range on a busy machine: a note. */
+static void judge_count(struct case_ctx *c, const struct pin_range *r, long long acquired)
+{
+	struct result *res = c->res;
+	struct strbuf why = { 0 };
+	char note[256];
+
+	res->pins_lo = r->lo;
+	res->pins_hi = r->hi;
+	snprintf(res->pins_rule, sizeof(res->pins_rule), "%s", r->rule);
+	if (check_pin_count(r, acquired, &why)) {
+		if (machine_quiet(c, note, sizeof(note)) == 0)
+			sb_addf(&res->diag, "%s", note);
+		else
+			fail(res, CHK_PIN_COUNT, "%s", sb_str(&why));
+	}
+	sb_free(&why);
+}
+
+/* A write's source pages that map the shared zero page (GUP does not
+ * count their pins from 6.5). 0 when that cannot be read. */
+static size_t zero_pages(const struct case_ctx *c)
+{
+	size_t np = kpage_count(&kpage_default, c->rq.buf, c->rq.len), i, z = 0;
+	uint64_t *flags = c->tc->dir == DIR_WRITE ? calloc(np, sizeof(*flags)) : NULL;
+	char err[ERRLEN];
+
+	if (flags && kpage_flags(&kpage_default, c->rq.buf, c->rq.len, flags, err) == 0)
+		for (i = 0; i < np; i++)
+			z += flags[i] != KPAGE_ABSENT && (flags[i] & (1ULL << KPF_ZERO_PAGE));
+	free(flags);
+	return z;
+}
+
+/* Extents of the file under [off, off + len) (FIEMAP), or 0 if it cannot
+ * say. Only for a read: a write may map in more pieces than it leaves. */
+static int extents_under(int fd, off_t off, size_t len)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[FIEMAP_MAX];
+	} f = { .fm = { .fm_start = off, .fm_length = len, .fm_extent_count = FIEMAP_MAX } };
+
+	if (ioctl(fd, FS_IOC_FIEMAP, &f) < 0 || f.fm.fm_mapped_extents >= FIEMAP_MAX)
+		return 0;
+	return (int)f.fm.fm_mapped_extents;
+}
+
+/* The case's geometry: its segments as the engine splits the buffer,
+ * each against its place in the file's blocks. */
+static void case_geom(const struct case_ctx *c, struct pin_geom *g)
+{
+	struct iovec iov[MAX_SEGS];
+	int max = c->tc->e->max_segs > 1 ? c->tc->e->max_segs : 1, i;
+	off_t off = c->res->file_off;
+	struct stat st;
+
+	g->nseg = iov_split(c->rq.buf, c->rq.len, c->rq.align, max, iov);
+	for (i = 0; i < g->nseg; i++) {
+		g->seg[i].addr = (uintptr_t)iov[i].iov_base;
+		g->seg[i].len = iov[i].iov_len;
+		g->seg[i].file_off = off;
+		off += iov[i].iov_len;
+	}
+	g->blksz = fstat(c->fd, &st) == 0 && st.st_blksize > 0 ? (unsigned)st.st_blksize : 4096;
+	g->zero_pages = zero_pages(c);
+	g->mappings = c->tc->dir == DIR_READ ? extents_under(c->fd, c->res->file_off, c->rq.len) : 0;
+}
+
+/* The exact count, where the path has a rule and the IO ran its course. */
+static void check_count(struct case_ctx *c)
+{
+	const struct pin_rule *rule = pin_rule_of(c->t->found.path);
+	struct pin_geom g = { 0 };
+	struct pin_range r;
+
+	if (!rule || c->res->cut || c->res->interrupted || (c->n < 0 && case_end(c->tc) == END_FULL))
+		return;
+	case_geom(c, &g);
+	pin_range(&g, rule, !!(c->tc->e->flags & ENG_NOWAIT), &r);
+	judge_count(c, &r, c->res->pins.acquired);
+}
+
 /* A registering engine pins at registration, holds the pins, and takes
  * none for the IO itself. */
 static void registered_pins(struct case_ctx *c)
@@ -53,6 +167,12 @@ static void registered_pins(struct case_ctx *c)
 	if (check_pins_held(res->reg, &res->diag) |
 	    check_pins_taken(PIN_EXPECT_NONE, res->io, "IO on a registered buffer", &res->diag))
 		failed(res, CHK_PINS);
+	else {
+		struct pin_range r;
+
+		pin_range_registration((uintptr_t)c->rq.buf, c->rq.len, &r);
+		judge_count(c, &r, res->reg.acquired);
+	}
 }
 
 void check_case_pins(struct case_ctx *c)
@@ -71,6 +191,8 @@ void check_case_pins(struct case_ctx *c)
 	e = pin_expectation(c, what, sizeof(what));
 	if (check_pins_taken(e, res->pins, what, &res->diag))
 		failed(res, CHK_PINS);
+	else if (e == PIN_EXPECT_PINS && !(c->tc->e->flags & ENG_KERNEL_PAGES))
+		check_count(c);
 }
 
 int pins_close(struct bed *bed, const struct pin_snap *s0, struct result *res, char *why)

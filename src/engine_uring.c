@@ -107,7 +107,7 @@ static ssize_t uring_run(struct io_req *rq)
 const struct engine_ops engine_uring = {
 	.name = "uring",
 	.desc = "io_uring READ/WRITE",
-	.flags = ENG_RW,
+	.flags = ENG_RW | ENG_NOWAIT,
 	.max_segs = 1,
 	.probe = uring_probe,
 	.flavour = uring_flavour,

@@ -13,6 +13,7 @@
 #define KPF_COMPOUND_TAIL 16
 #define KPF_HUGE	17
 #define KPF_NOPAGE	20
+#define KPF_ZERO_PAGE	24
 #define KPF_THP		22
 
 #define KPAGE_FOLIO_BITS ((1ULL << KPF_UPTODATE) | (1ULL << KPF_DIRTY) | \

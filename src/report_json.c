@@ -49,6 +49,12 @@ static void json_pins(FILE *f, const struct tcase *tc, const struct result *res)
 		fprintf(f, ", \"registration_acquired\": %lld, \"registration_released\": %lld, "
 			"\"io_acquired\": %lld", res->reg.acquired, res->reg.released,
 			res->io.acquired);
+	if (res->pins_lo >= 0) {
+		fprintf(f, ", \"expected\": {\"min\": %lld, \"max\": %lld, \"rule\": ",
+			res->pins_lo, res->pins_hi);
+		json_write_str(f, res->pins_rule);
+		fprintf(f, "}");
+	}
 	fprintf(f, "}");
 }
 
@@ -60,7 +66,7 @@ static void json_observation(FILE *f, const struct result *res)
 	const struct obs_result *o = &res->obs;
 	int fl, n = 0;
 
-	if (o->declared == ITER_NONE)
+	if (!o->set)
 		return;
 	fprintf(f, ", \"observation\": {\"state\": \"%s\", \"declared\": \"%s\", "
 		"\"observed\": [", states[o->state], flavour_name(o->declared));
