@@ -58,12 +58,19 @@ static const struct engine_ops *engine_named(const char *name)
 	return NULL;
 }
 
-static size_t kernel_page_engines(void)
+/* Engines an in-flight action can hold on buffer b in direction d: they
+ * see the user buffer (not kernel pages), do d (dsync only writes), and
+ * can register b if they register. */
+static size_t holdable_engines(const struct buffer_ops *b, int d)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < engine_count; i++)
-		n += !!(engine_table[i]->flags & ENG_KERNEL_PAGES);
+	for (i = 0; i < engine_count; i++) {
+		const struct engine_ops *e = engine_table[i];
+
+		n += !(e->flags & ENG_KERNEL_PAGES) && engine_does(e, d) &&
+			!((e->flags & ENG_REGISTERS) && b->longterm_refused);
+	}
 	return n;
 }
 
@@ -102,11 +109,8 @@ static void action_counts(const struct target_ops *t, const struct action_ops *a
 			*all += engine_count;
 			if (a->flags & ACT_SELFTEST)
 				continue;
-			/* engines whose IO never sees the buffer cannot be held on
-			 * it; uring-fixed cannot register file-backed MAP_SHARED pages */
 			if (a->flags & ACT_EVERY_ENGINE)
-				*dflt += engine_count - kernel_page_engines() -
-					(buffer_table[bi]->longterm_refused ? 1 : 0);
+				*dflt += holdable_engines(buffer_table[bi], d);
 			else
 				*dflt += 1;
 		}
