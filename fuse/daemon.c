@@ -222,14 +222,20 @@ static void reply_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, l
 	reply_bytes(req, ino, st.data + off, n, off);
 }
 
-/* Reply with [off, off+size) of file ino of len bytes at base. */
-static void reply_span(fuse_req_t req, fuse_ino_t ino, const void *base, size_t len, size_t size,
-		       off_t off)
+/* A file's bytes in memory. */
+struct file_bytes {
+	fuse_ino_t ino;
+	const void *base;
+	size_t len;
+};
+
+/* Reply with [off, off+size) of the file. */
+static void reply_span(fuse_req_t req, const struct file_bytes *fb, size_t size, off_t off)
 {
-	if ((size_t)off >= len)
+	if ((size_t)off >= fb->len)
 		return (void)fuse_reply_buf(req, NULL, 0);
-	reply_bytes(req, ino, (const unsigned char *)base + off, size < len - off ? size : len - off,
-		    off);
+	reply_bytes(req, fb->ino, (const unsigned char *)fb->base + off,
+		    size < fb->len - off ? size : fb->len - off, off);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -240,17 +246,19 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)fi;
 	switch (ino) {
 	case INO_CTL:
-		reply_span(req, ino, s, fused_status(&st, s, sizeof(s)), size, off);
+		reply_span(req, &(struct file_bytes){ ino, s, fused_status(&st, s, sizeof(s)) }, size,
+			   off);
 		return;
 	case INO_SCRIPT:
 		fused_log(&st, "READ", "script", off, size);
-		return reply_span(req, ino, FUSED_SCRIPT, sizeof(FUSED_SCRIPT) - 1, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, FUSED_SCRIPT,
+							     sizeof(FUSED_SCRIPT) - 1 }, size, off);
 	case INO_ACCT:
-		return reply_span(req, ino, acct_buf, acct_size, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, acct_buf, acct_size }, size, off);
 	case INO_DISK:
-		return reply_span(req, ino, disk, disk_size, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, disk, disk_size }, size, off);
 	case INO_LOG:
-		return reply_span(req, ino, st.log, st.loglen, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, st.log, st.loglen }, size, off);
 	}
 	st.reads++;
 	if (fused_should_hold(&st, FUSED_READ, off)) {

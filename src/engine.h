@@ -42,6 +42,9 @@ enum engine_flag {
 	/* The engine itself writes the buffer from user space while its IO
 	 * runs (vmsplice-mod): nothing may unmap the buffer meanwhile. */
 	ENG_TOUCHES_BUFFER = 1u << 6,
+	/* The write syncs at completion, so it reports the file's writeback
+	 * error (errseq) as fsync would (dsync). */
+	ENG_SYNCS = 1u << 7,
 };
 #define ENG_RW (ENG_READS | ENG_WRITES)
 
