@@ -4,6 +4,7 @@
 #include "registry.h"
 #include "report.h"
 #include "runners.h"
+#include "stress.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -169,7 +170,8 @@ static int select_cases(struct matrix *m, const struct options *o)
 			 "shows them all)", unmatched);
 		return usage_error(err);
 	}
-	matrix_select(m, o->sel, o->filters, o->nfilters);
+	/* stress draws from every meaningful variant */
+	matrix_select(m, o->cmd == CMD_STRESS ? SEL_FULL : o->sel, o->filters, o->nfilters);
 	keep_sizes(m, o);
 	if (!count_selected(m))
 		return usage_error("the filters select no case that can run (try --full, or "
@@ -202,7 +204,9 @@ int main(int argc, char **argv)
 		return usage_error(err);
 	}
 	ret = select_cases(&m, &o);
-	if (ret == 0)
+	if (ret == 0 && o.cmd == CMD_STRESS)
+		ret = stress_main(&o, &m);
+	else if (ret == 0)
 		ret = o.cmd == CMD_LIST ? list_cases(&m, &prof, o.list_json) : run(&m, &o);
 	matrix_free(&m);
 	return ret;

@@ -9,6 +9,7 @@ int unit_checks_register(void);
 int unit_matrix_register(void);
 int unit_fused_register(void);
 int unit_paths_register(void);
+int unit_stress_register(void);
 
 /* A scratch file for fakes (vmstat, pagemap, kmsg): path written to out. */
 int unit_tmpfile(char *out, size_t len, const void *data, size_t n);
