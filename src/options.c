@@ -16,8 +16,9 @@ void options_usage(FILE *f)
 	      "                   [--race-seconds S] [--nfs PATH --nfs-url URL] [--table]\n"
 	      "       iovbed stress [--duration 10m | --ops N] [--workers N] [--depth N]\n"
 	      "                   [--filter GLOB]... [--size SIZE]... [--seed N] [--disturb LIST]\n"
-	      "                   [--mix LIST] [--chaos PCT] [--checkpoint SECS] [--record FILE]\n"
-	      "                   [--replay FILE] [--json FILE] (and run's target options)\n"
+	      "                   [--mix LIST] [--chaos PCT] [--checkpoint SECS] [--block SIZE]\n"
+	      "                   [--record FILE | --replay FILE] [--json FILE]\n"
+	      "                   (and run's target options)\n"
 	      "       iovbed vm [VM OPTIONS] [-- run|stress ARGS]\n"
 	      "       iovbed help | --version\n"
 	      "\n"
@@ -57,6 +58,7 @@ void options_usage(FILE *f)
 	      "  --chaos PCT     share of chaos ops, direct, buffered and mmap IO on one\n"
 	      "                  range at once (0 to 10, default 5)\n"
 	      "  --checkpoint S  seconds between quiescent checkpoints (default 5)\n"
+	      "  --block SIZE    every op this size, at buffer offset 0 (not the rows' sizes)\n"
 	      "  --record FILE   write every op, one line each; --replay FILE runs them again\n"
 	      "                  in one thread\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
@@ -121,6 +123,7 @@ static struct option longopts[] = {
 	{ "mix", required_argument, NULL, 1007 },
 	{ "chaos", required_argument, NULL, 1008 },
 	{ "checkpoint", required_argument, NULL, 1009 },
+	{ "block", required_argument, NULL, 1010 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
@@ -260,6 +263,11 @@ static int parse_stress(struct parse *p, int c, char *arg)
 		so->checkpoint = parse_duration(arg);
 		return so->checkpoint < 0.5 ? bad(p, "--checkpoint '%s': not a time of 0.5 s "
 						  "or more", arg) : 0;
+	case 1010:
+		if (parse_size(arg, &so->block) < 0 || !so->block || so->block % 512 ||
+		    so->block > 4 * MiB)
+			return bad(p, "--block '%s': not a size of 512-byte sectors up to 4m", arg);
+		return 0;
 	}
 	*(c == 1004 ? &so->record : c == 1005 ? &so->replay : c == 1006 ? &so->disturb :
 	  &so->mix) = arg;

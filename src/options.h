@@ -46,6 +46,7 @@ struct options {
 		const char *mix;	/* --mix LIST: op kinds drawn (NULL: all) */
 		int chaos;		/* --chaos PCT (0 to 10) */
 		double checkpoint;	/* --checkpoint SECS */
+		size_t block;		/* --block SIZE: every op this size (0: the rows') */
 	} stress;
 };
 #define STRESS_DURATION_DEFAULT 60.0

@@ -43,6 +43,8 @@
 #define OPLINE 256
 #define BUSY_GRAIN 4096			/* ops own whole pages: direct and buffered IO
 					 * on one page at once are a collision */
+#define BUSY_WRITER 255
+#define BUSY_READERS_MAX 254
 #define VERIFY_CHUNK MiB		/* a checkpoint reads a target this much at a time */
 /* A worker's bounce buffer: chaos's three, a checkpoint's reads. */
 #define CHAOS_BUF(s) (((s)->max_len * 3 > VERIFY_CHUNK ? (s)->max_len * 3 : VERIFY_CHUNK) + 4096)
@@ -91,7 +93,7 @@ struct model {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	uint32_t *gen;
-	uint8_t *busy;		/* per page (BUSY_GRAIN) */
+	uint8_t *busy;		/* per page (BUSY_GRAIN): readers, or BUSY_WRITER */
 	size_t nsect, npages;
 	uint32_t next_gen;
 	uint64_t seed;		/* the run's: generation 0's pattern */
@@ -177,7 +179,7 @@ struct worker {
 	unsigned fixed_hits;		/* slot disturbances when registered */
 	struct sflight *fl;		/* depth entries */
 	unsigned nfl;
-	char last[LAST_OPS][OPLINE];
+	struct sop last[LAST_OPS];	/* its last ops, formatted only for a failure */
 	unsigned nlast;
 	void *chaos_buf;		/* bounce buffer of chaos ops */
 	_Atomic double op_start;	/* the watchdog's: 0 idle */
@@ -280,9 +282,15 @@ uint32_t stress_slot_count(const struct stress *s, int bi);
 int model_init(struct model *m, off_t area, uint64_t seed, int id);
 void model_free(struct model *m);
 uint64_t model_seed(const struct model *m, uint32_t gen);
-/* Own [off, off + len): 0; -1 busy (only if !wait); 1 the run pauses. */
-int model_acquire(struct model *m, off_t off, size_t len, int wait, atomic_int *pause);
-void model_release(struct model *m, off_t off, size_t len);
+/* A range an op owns: alone (writers), or shared with other readers. */
+struct span {
+	off_t off;
+	size_t len;
+	int shared;
+};
+/* Own sp: 0; -1 busy (only if !wait); 1 the run pauses (not owned). */
+int model_acquire(struct model *m, const struct span *sp, int wait, atomic_int *pause);
+void model_release(struct model *m, const struct span *sp);
 uint32_t model_new_gen(struct model *m);
 void model_set(struct model *m, off_t off, size_t len, uint32_t gen);
 /* The bytes of buf against the model for [off, off + len): 0 good, 1 bad
@@ -305,6 +313,8 @@ void model_fill(const struct model *m, void *buf, off_t off, size_t len, uint32_
 
 /* stress_op.c */
 void sop_draw(struct stress *s, struct worker *w, struct sop *op);
+/* The range an op owns while it runs (reads share theirs). */
+struct span sop_span(const struct sop *op);
 void sop_format(const struct stress *s, const struct sop *op, char *out, size_t len);
 int sop_parse(const struct stress *s, const char *line, struct sop *op, char *err);
 uint64_t rng_next(uint64_t *state);
@@ -318,6 +328,7 @@ void worker_run_one(struct worker *w, struct sop *op, int gen_given);
 /* stress_queue.c */
 /* Wait for one queued IO to end and judge it; every one. */
 void worker_reap_one(struct worker *w);
+unsigned worker_queued(const struct worker *w);
 void worker_drain(struct worker *w);
 void worker_drop_queues(struct worker *w);
 void worker_close(struct worker *w);

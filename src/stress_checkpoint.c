@@ -65,6 +65,8 @@ static int check_pins(struct stress *s, struct strbuf *diag)
 	s->pins_last = pin_delta(&s->pins0, &now);
 	if (!check_pins_balanced(s->pins_last, diag))
 		return 0;
+	sb_addf(diag, "pins: over the interval since the last checkpoint, read with the workers "
+		"drained and their rings' registrations dropped\n");
 	sb_addf(diag, "pins: counted machine-wide (/proc/vmstat nr_foll_pin_*; no per-task "
 		"counter here), with nothing of this run in flight and the pin lock held, so no "
 		"other iovbed run pinned meanwhile\n");
@@ -233,7 +235,9 @@ int checkpoint(struct stress *s, int final)
 		stress_broke(s, err);
 	s->checkpoints++;
 	record_checkpoint(s);
-	if (s->checkpoints == 2)
+	/* the middle of the run: half its time, or (--ops) the second checkpoint */
+	if (s->rss_kb[1] <= 0 && (s->opt->stress.duration ? now_sec() - s->t0 >=
+				  s->opt->stress.duration / 2 : s->checkpoints == 2))
 		checkpoint_rss(s, 1);
 	pthread_rwlock_unlock(&s->dist_rw);
 	if (!final)

@@ -143,13 +143,12 @@ void exec_finish(struct worker *w, struct sflight *f)
 	struct strbuf diag = { 0 };
 	unsigned harm = harm_of(f);
 	int hit = harm != 0, bad;
-	char *line = w->last[w->nlast++ % LAST_OPS];
 
 	if (f->op.kind == SOP_DIRECT || f->op.kind == SOP_BUFFERED || f->op.kind == SOP_MMAP)
 		bad = judge_io(s, f, harm, &diag);
 	else
 		bad = judge_other(s, f, &diag);
-	sop_format(s, &f->op, line, OPLINE);
+	w->last[w->nlast++ % LAST_OPS] = f->op;
 	if (s->record)
 		record_op(s, &f->op);
 	pthread_mutex_lock(&s->lock);
@@ -159,8 +158,11 @@ void exec_finish(struct worker *w, struct sflight *f)
 		s->tg[f->op.ti].tally.hit++;
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (f->ranged)
-		model_release(&s->tg[f->op.ti].m, f->op.off, f->op.len);
+	if (f->ranged) {
+		struct span sp = sop_span(&f->op);
+
+		model_release(&s->tg[f->op.ti].m, &sp);
+	}
 	if (f->slot)
 		f->slot->busy = 0;
 	f->ranged = 0;

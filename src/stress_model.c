@@ -64,6 +64,12 @@ static void pages_of(off_t off, size_t len, size_t *p0, size_t *p1)
 	*p1 = (off + len + BUSY_GRAIN - 1) / BUSY_GRAIN;
 }
 
+/* All n bytes zero. */
+static int pages_zero(const uint8_t *p, size_t n)
+{
+	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
+}
+
 /* Wait for sectors to be freed, a tenth of a second at most (the caller
  * looks at the pause flag between waits). */
 static void wait_freed(struct model *m)
@@ -79,33 +85,49 @@ static void wait_freed(struct model *m)
 	pthread_cond_timedwait(&m->freed, &m->lock, &ts);
 }
 
-int model_acquire(struct model *m, off_t off, size_t len, int wait, atomic_int *pause)
+/* Can the pages [p0, p1) be had: a writer wants them free, a reader
+ * wants no writer (and room in the count). */
+static int pages_free(const struct model *m, size_t p0, size_t p1, int shared)
 {
-	size_t s0, s1;
+	size_t i;
+
+	if (!shared)
+		return pages_zero(m->busy + p0, p1 - p0);
+	for (i = p0; i < p1; i++)
+		if (m->busy[i] >= BUSY_READERS_MAX)
+			return 0;
+	return 1;
+}
+
+int model_acquire(struct model *m, const struct span *sp, int wait, atomic_int *pause)
+{
+	size_t p0, p1, i;
 	int ret = 0;
 
-	pages_of(off, len, &s0, &s1);
+	pages_of(sp->off, sp->len, &p0, &p1);
 	pthread_mutex_lock(&m->lock);
-	while (memchr(m->busy + s0, 1, s1 - s0)) {
+	while (!pages_free(m, p0, p1, sp->shared)) {
 		if (!wait || (pause && atomic_load(pause))) {
 			ret = wait ? 1 : -1;
 			goto out;
 		}
 		wait_freed(m);
 	}
-	memset(m->busy + s0, 1, s1 - s0);
+	for (i = p0; i < p1; i++)
+		m->busy[i] = sp->shared ? m->busy[i] + 1 : BUSY_WRITER;
 out:
 	pthread_mutex_unlock(&m->lock);
 	return ret;
 }
 
-void model_release(struct model *m, off_t off, size_t len)
+void model_release(struct model *m, const struct span *sp)
 {
-	size_t s0, s1;
+	size_t p0, p1, i;
 
-	pages_of(off, len, &s0, &s1);
+	pages_of(sp->off, sp->len, &p0, &p1);
 	pthread_mutex_lock(&m->lock);
-	memset(m->busy + s0, 0, s1 - s0);
+	for (i = p0; i < p1; i++)
+		m->busy[i] = sp->shared ? m->busy[i] - 1 : 0;
 	pthread_cond_broadcast(&m->freed);
 	pthread_mutex_unlock(&m->lock);
 }

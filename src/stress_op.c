@@ -121,6 +121,14 @@ void sop_draw(struct stress *s, struct worker *w, struct sop *op)
 	}
 }
 
+struct span sop_span(const struct sop *op)
+{
+	int reads = (op->kind == SOP_DIRECT || op->kind == SOP_BUFFERED || op->kind == SOP_MMAP) &&
+		    op->dir == DIR_READ;
+
+	return (struct span){ op->off, op->len, reads };
+}
+
 void sop_format(const struct stress *s, const struct sop *op, char *out, size_t len)
 {
 	char who[16];

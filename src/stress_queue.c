@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-static unsigned queued(const struct worker *w)
+unsigned worker_queued(const struct worker *w)
 {
 	unsigned n = 0;
 	size_t e;
@@ -51,7 +51,7 @@ void worker_reap_one(struct worker *w)
 
 void worker_drain(struct worker *w)
 {
-	while (queued(w))
+	while (worker_queued(w))
 		worker_reap_one(w);
 }
 

@@ -41,7 +41,11 @@ static int replay_line(struct stress *s, const char *line, int *state_done, char
 	if (!strncmp(line, "state ", 6))
 		return *state_done ? 0 : apply_state(s, line, err);
 	if (!strncmp(line, "checkpoint ", 11)) {
-		*state_done = 1;
+		/* the first ends the state the replay starts from: just written */
+		if (!*state_done) {
+			*state_done = 1;
+			return 0;
+		}
 		return checkpoint(s, 1);
 	}
 	if (!*state_done) {
@@ -51,7 +55,7 @@ static int replay_line(struct stress *s, const char *line, int *state_done, char
 	if (sop_parse(s, line, &op, err) < 0)
 		return -1;
 	worker_run_one(&s->w[0], &op, 1);
-	s->replayed++;
+	s->replayed += op.worker >= 0;	/* not the checkpoints' rewrites */
 	return 0;
 }
 
@@ -70,6 +74,7 @@ int replay_run(struct stress *s, char *err)
 	for (i = 0; i < s->ntg; i++)
 		s->tg[i].m.next_gen = 1u << 31;
 	s->t0 = now_sec();
+	checkpoint_rss(s, 0);
 	if (dist_start(s, err) < 0) {
 		fclose(f);
 		return -1;
@@ -81,5 +86,6 @@ int replay_run(struct stress *s, char *err)
 	fclose(f);
 	dist_stop(s);
 	s->secs = now_sec() - s->t0;
+	checkpoint_rss(s, 2);
 	return ret;
 }

@@ -28,11 +28,15 @@ void report_start(struct stress *s)
 	char caps[64];
 	size_t i;
 
-	fprintf(stderr, "stress: seed %llu, %d worker%s, depth %u, %zu rows, checkpoints every "
-		"%.1f s, %s %.0f s%s\n", (unsigned long long)s->bed->seed, s->nworkers,
-		s->nworkers > 1 ? "s" : "", s->depth, s->nrows, s->opt->stress.checkpoint,
-		s->replay ? "replaying" : "for", s->opt->stress.duration,
-		s->opt->stress.ops ? " or until --ops" : "");
+	if (s->replay)
+		fprintf(stderr, "stress: seed %llu, replaying %s in one thread\n",
+			(unsigned long long)s->bed->seed, s->opt->stress.replay);
+	else
+		fprintf(stderr, "stress: seed %llu, %d worker%s, depth %u, %zu rows, checkpoints "
+			"every %.1f s, for %.0f s%s\n", (unsigned long long)s->bed->seed,
+			s->nworkers, s->nworkers > 1 ? "s" : "", s->depth, s->nrows,
+			s->opt->stress.checkpoint, s->opt->stress.duration,
+			s->opt->stress.ops ? " or until --ops" : "");
 	for (i = 0; i < s->ntg; i++) {
 		caps_text(s->tg[i].caps, caps, sizeof(caps));
 		fprintf(stderr, "stress: target %s: %s; besides direct IO:%s\n",
@@ -193,8 +197,12 @@ static void disturbers(const struct stress *s, FILE *f)
 
 		fprintf(f, "  %-12s %s: ", sd->d->name, st);
 		if (*sb_str(&sd->effect))
-			fprintf(f, "%s (%llu steps)%s%s", sb_str(&sd->effect), sd->steps,
-				sd->achieved ? "" : "; achieved nothing", sd->errors ? "; " : "");
+			fprintf(f, "%s", sb_str(&sd->effect));
+		if (*sb_str(&sd->effect) && sd->d->period_ms)
+			fprintf(f, " (%llu steps)", sd->steps);
+		if (*sb_str(&sd->effect))
+			fprintf(f, "%s%s", sd->achieved ? "" : "; achieved nothing",
+				sd->errors ? "; " : "");
 		if (sd->state == SETUP_SKIP || sd->errors)
 			fputs(sd->why, f);
 		if (sd->state != SETUP_SKIP && sd->d->allows)
@@ -220,9 +228,10 @@ void report_summary(struct stress *s, int interrupted)
 	if (s->ndist)
 		fprintf(stderr, "disturbers (effect from the kernel's counters over the run):\n");
 	disturbers(s, stderr);
-	fprintf(stderr, "checkpoints: %llu; pins counted machine-wide (/proc/vmstat), balanced "
-		"at each%s\n", s->checkpoints, s->failed && s->fail.worker < 0 ? " until the failure" :
-		"");
+	fprintf(stderr, "checkpoints: %llu%s\n", s->checkpoints, !s->checkpoints ? "" :
+		s->failed && s->fail.worker < 0 ? "; the last one failed" :
+		"; at each the pins balanced (counted machine-wide, /proc/vmstat), the log and taint "
+		"were clean, MAP_SHARED reads were in their files and every region verified");
 	fprintf(stderr, "memory: RSS %ld kB at the start, %ld kB in the middle, %ld kB at the "
 		"end\n", s->rss_kb[0], s->rss_kb[1] > 0 ? s->rss_kb[1] : s->rss_kb[2], s->rss_kb[2]);
 	if (s->broken)

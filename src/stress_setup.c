@@ -128,6 +128,23 @@ static void note_skip(struct stress *s, const char *what, const char *why, int b
 		stress_broke(s, why);
 }
 
+/* --block: the row's op is that size at buffer offset 0, once per
+ * target x engine x buffer x direction (-1: already there, or not on the
+ * target's alignment). */
+static int block_row(struct stress *s, struct srow *r)
+{
+	size_t i;
+
+	r->v = (struct variant){ s->opt->stress.block, 0 };
+	if (r->v.size % s->tg[r->st].align)
+		return -1;
+	for (i = 0; i < s->nrows; i++)
+		if (s->rows[i].st == r->st && s->rows[i].ei == r->ei && s->rows[i].bi == r->bi &&
+		    s->rows[i].dir == r->dir)
+			return -1;
+	return 0;
+}
+
 /* A row from case c, if its target and engine can run. 0 kept or
  * dropped; -1 the test bed broke (err). */
 static int add_row(struct stress *s, const struct tcase *c, char *err)
@@ -148,10 +165,13 @@ static int add_row(struct stress *s, const struct tcase *c, char *err)
 		return 0;
 	for (bi = 0; buffer_table[bi] != c->b; bi++)
 		;
-	s->rows[s->nrows++] = (struct srow){ .st = st, .ei = c->ei, .bi = bi, .dir = c->dir,
-					     .v = c->v };
-	if (c->v.size > s->max_len)
-		s->max_len = c->v.size;
+	s->rows[s->nrows] = (struct srow){ .st = st, .ei = c->ei, .bi = bi, .dir = c->dir,
+					   .v = c->v };
+	if (s->opt->stress.block && block_row(s, &s->rows[s->nrows]) < 0)
+		return 0;
+	s->nrows++;
+	if (s->rows[s->nrows - 1].v.size > s->max_len)
+		s->max_len = s->rows[s->nrows - 1].v.size;
 	return 0;
 }
 

@@ -19,7 +19,8 @@ void stress_failed(struct stress *s, struct worker *w, const struct sop *op, str
 		sb_addf(&s->fail.diag, "%s", sb_str(diag));
 		n = w ? (w->nlast < LAST_OPS ? w->nlast : LAST_OPS) : 0;
 		for (i = 0; i < n; i++)	/* oldest first */
-			memcpy(s->fail.last[i], w->last[(w->nlast - n + i) % LAST_OPS], OPLINE);
+			sop_format(s, &w->last[(w->nlast - n + i) % LAST_OPS], s->fail.last[i],
+				   OPLINE);
 		s->fail.nlast = n;
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -37,17 +37,23 @@ static int is_queued(const struct stress *s, const struct sop *op)
 	return op->kind == SOP_DIRECT && engine_table[op->ei]->queue && s->depth > 1;
 }
 
-/* The op's range of its target: 0 owned; 1 the run pauses (not owned). */
+/* The op's range of its target: 0 owned; 1 the run pauses (not owned).
+ * While the range is busy the worker completes its own IOs one by one
+ * (one of them may hold it); it waits for another worker's only with
+ * nothing of its own in flight. */
 static int take_range(struct worker *w, const struct sop *op)
 {
 	struct model *m = &w->s->tg[op->ti].m;
+	struct span sp = sop_span(op);
 
 	if (op->kind == SOP_FSYNC)
 		return 0;
-	if (model_acquire(m, op->off, op->len, 0, NULL) == 0)
-		return 0;
-	worker_drain(w);	/* never wait while holding */
-	return model_acquire(m, op->off, op->len, 1, &w->s->pause);
+	while (model_acquire(m, &sp, 0, NULL) != 0) {
+		if (!worker_queued(w))
+			return model_acquire(m, &sp, 1, &w->s->pause);
+		worker_reap_one(w);
+	}
+	return 0;
 }
 
 static struct sslot *take_slot(struct worker *w, const struct sop *op)
@@ -116,8 +122,10 @@ static void worker_step(struct worker *w)
 		return;		/* paused, or the run broke: the op stays pending */
 	w->has_pending = 0;
 	if (!budget(s)) {
+		struct span sp = sop_span(op);
+
 		if (op->kind != SOP_FSYNC)
-			model_release(&s->tg[op->ti].m, op->off, op->len);
+			model_release(&s->tg[op->ti].m, &sp);
 		return;
 	}
 	start(w, f, op, take_slot(w, op));
@@ -160,10 +168,11 @@ void *worker_main(void *arg)
 void worker_run_one(struct worker *w, struct sop *op, int gen_given)
 {
 	struct sflight *f = &w->fl[0];
+	struct span sp = sop_span(op);
 
 	worker_drain(w);
 	if (op->kind != SOP_FSYNC)
-		model_acquire(&w->s->tg[op->ti].m, op->off, op->len, 1, NULL);
+		model_acquire(&w->s->tg[op->ti].m, &sp, 1, NULL);
 	f->op = *op;
 	f->used = 1;
 	f->ranged = op->kind != SOP_FSYNC;
