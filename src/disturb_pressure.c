@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,7 +28,7 @@ struct pressure_state {
 };
 
 /* The cgroup2 mount point, from /proc/self/mountinfo. */
-static int cgroup2_root(char *out, size_t len)
+static int cgroup2_mounted(char *out, size_t len)
 {
 	char line[4096], mnt[4096], type[64];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -47,13 +48,25 @@ static int cgroup2_root(char *out, size_t len)
 	return found ? 0 : -1;
 }
 
+/* The cgroup2 hierarchy: where it is mounted, or mounted by us in the
+ * scratch directory (the run's mounts are its own; a guest's init mounts
+ * none). The cgroups in it are the machine's all the same. */
+static int cgroup2_root(const struct env *env, char *out, size_t len)
+{
+	if (cgroup2_mounted(out, len) == 0)
+		return 0;
+	if (pathf(out, len, "%s/cgroup2", env->scratch->dir) < 0 || mkdir_p(out, NULL) < 0 ||
+	    mount("cgroup2", out, "cgroup2", 0, NULL) < 0)
+		return -1;
+	return 0;
+}
+
 static enum setup_state pressure_probe(const struct dist_env *de, char *why)
 {
 	char root[PATH_MAX], path[PATH_MAX + 32], ctl[256] = "";
 
-	(void)de;
-	if (cgroup2_root(root, sizeof(root)) < 0) {
-		snprintf(why, ERRLEN, "no cgroup2 hierarchy mounted (/proc/self/mountinfo)");
+	if (cgroup2_root(de->env, root, sizeof(root)) < 0) {
+		errf(why, "no cgroup2 hierarchy: none mounted, and mount -t cgroup2");
 		return SETUP_SKIP;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
@@ -111,7 +124,7 @@ static int pressure_start(struct dist_env *de, void **priv, char *err)
 	struct pressure_state *ps = calloc(1, sizeof(*ps));
 	char sub[256] = "", pid[32], state[PATH_MAX + 16];
 
-	if (!ps || cgroup2_root(ps->root, sizeof(ps->root)) < 0) {
+	if (!ps || cgroup2_root(de->env, ps->root, sizeof(ps->root)) < 0) {
 		errf(err, "calloc or cgroup2 root");
 		free(ps);
 		return -1;
