@@ -35,7 +35,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP the integration test needs root (mounts, loop devices, /proc/kpageflags)"
 	exit 0
 fi
-for c in pgrep losetup blkid mkfs.ext4 mount umount truncate mktemp diff sed grep awk; do
+for c in pgrep losetup blkid mkfs.ext4 mkswap mount umount truncate mktemp diff sed grep awk; do
 	command -v "$c" >/dev/null 2>&1 ||
 		bail "the integration test needs '$c', which is not installed (./install-deps.sh)"
 done
