@@ -259,6 +259,7 @@ struct stress {
 	char record_path[PATH_MAX];
 	int record_own;			/* ours: kept only on a failure */
 	long rss_kb[3];			/* at start, middle, end */
+	long rss_peak_kb;
 	double t0, t_end, secs;
 	int replay;			/* single-threaded from a file */
 };

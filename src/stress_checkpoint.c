@@ -15,14 +15,17 @@
 
 #define SETTLE_MS 2000
 
-/* RSS now (kB), and the peak. */
+/* RSS now (kB), and the peak so far (VmHWM). */
 void checkpoint_rss(struct stress *s, int which)
 {
-	char buf[4096], *p = NULL;
+	char buf[4096], *p = NULL, *h = NULL;
 
-	if (read_file("/proc/self/status", buf, sizeof(buf), NULL) >= 0)
+	if (read_file("/proc/self/status", buf, sizeof(buf), NULL) >= 0) {
 		p = strstr(buf, "VmRSS:");
+		h = strstr(buf, "VmHWM:");
+	}
 	s->rss_kb[which] = p ? atol(p + 6) : -1;
+	s->rss_peak_kb = h ? atol(h + 6) : -1;
 }
 
 /* Every worker parked: 0; -1 one of them stays busy past --timeout. */

@@ -97,8 +97,8 @@ int report_json_stress(struct stress *s, int exit_code, char *err)
 		(unsigned long long)s->bed->seed, s->nworkers, s->depth, s->nrows, s->secs,
 		(unsigned long long)s->bytes_moved, (unsigned long long)s->bytes_verified,
 		s->bytes_cp_verified, (unsigned long long)s->bytes_unjudged, s->checkpoints);
-	fprintf(f, "  \"pins_counted\": \"machine-wide\",\n  \"rss_kb\": [%ld, %ld, %ld],\n",
-		s->rss_kb[0], s->rss_kb[1], s->rss_kb[2]);
+	fprintf(f, "  \"pins_counted\": \"machine-wide\",\n  \"rss_kb\": [%ld, %ld, %ld],\n"
+		"  \"rss_peak_kb\": %ld,\n", s->rss_kb[0], s->rss_kb[1], s->rss_kb[2], s->rss_peak_kb);
 	json_counts(f, s);
 	json_disturbers(f, s);
 	json_failure(f, s);

@@ -233,7 +233,8 @@ void report_summary(struct stress *s, int interrupted)
 		"; at each the pins balanced (counted machine-wide, /proc/vmstat), the log and taint "
 		"were clean, MAP_SHARED reads were in their files and every region verified");
 	fprintf(stderr, "memory: RSS %ld kB at the start, %ld kB in the middle, %ld kB at the "
-		"end\n", s->rss_kb[0], s->rss_kb[1] > 0 ? s->rss_kb[1] : s->rss_kb[2], s->rss_kb[2]);
+		"end, %ld kB at its peak\n", s->rss_kb[0], s->rss_kb[1] > 0 ? s->rss_kb[1] :
+		s->rss_kb[2], s->rss_kb[2], s->rss_peak_kb);
 	if (s->broken)
 		fprintf(stderr, "stress: test bed broken: %s\n", s->broken_why);
 	fprintf(stderr, "stress: %s\n", interrupted ? "interrupted" : s->failed ? "FAIL" :

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TICK_MS 100
@@ -81,8 +82,37 @@ static void join_workers(struct stress *s)
 	int i;
 
 	for (i = 0; i < s->nworkers; i++)
-		if (s->w[i].started)
+		if (s->w[i].started) {
 			pthread_join(s->w[i].th, NULL);
+			s->w[i].started = 0;
+		}
+}
+
+/* A worker stuck in the kernel: cut off the targets that can be (the FUSE
+ * daemons' connections are aborted), then wait a while for each worker. If
+ * one stays stuck (s->stuck), the run's own memory is not torn down (the
+ * thread may still use it; exit frees it), only the bed. */
+static void unstick(struct stress *s)
+{
+	char err[ERRLEN];
+	struct timespec ts;
+	size_t i;
+	int wi;
+
+	for (i = 0; i < s->ntg; i++)
+		if (s->tg[i].t->ops->cut && s->tg[i].t->ops->cut(s->tg[i].t, "abort", err) < 0)
+			fprintf(stderr, "stress: cutting %s off: %s\n", s->tg[i].t->ops->name, err);
+	s->stuck = 0;
+	for (wi = 0; wi < s->nworkers; wi++) {
+		if (!s->w[wi].started)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 10;
+		if (pthread_timedjoin_np(s->w[wi].th, NULL, &ts) == 0)
+			s->w[wi].started = 0;
+		else
+			s->stuck = 1;
+	}
 }
 
 static int start_workers(struct stress *s, char *err)
@@ -118,7 +148,7 @@ static void watchdog(struct stress *s)
 		sb_add_file(&d, "stuck task wchan", path);
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)s->w[i].tid);
 		sb_add_file(&d, "stuck task stack", path);
-		stress_failed(s, NULL, &s->w[i].cur, &d);
+		stress_failed(s, &s->w[i], &s->w[i].cur, &d);
 		sb_free(&d);
 		s->stuck = 1;
 		return;
@@ -162,8 +192,12 @@ static int run_workers(struct stress *s, char *err)
 		return -1;
 	}
 	main_loop(s);
-	if (s->stuck)
-		return 0;	/* its thread stays in the kernel: no last checkpoint */
+	if (s->stuck) {	/* no last checkpoint */
+		dist_stop(s);
+		unstick(s);
+		s->secs = now_sec() - s->t0;
+		return 0;
+	}
 	join_workers(s);
 	if (!s->failed && !s->broken)
 		checkpoint(s, 1);
@@ -294,7 +328,8 @@ int stress_main(const struct options *o, const struct matrix *m)
 	run_init(&s, &bed, &oo);
 	ret = stress_go(&s, m);
 	ret = ret ? ret : stress_end(&s);
-	stress_teardown(&s);
+	if (!s.stuck)	/* a worker stuck in the kernel may still use it all: exit frees it */
+		stress_teardown(&s);
 	dist_release(&s);
 	free(s.targets_list);
 	sb_free(&s.fail.diag);
