@@ -16,20 +16,6 @@
 
 #define SWAP_BYTES (256LL * 1024 * 1024)
 
-/* Is name in the comma-separated list? */
-static int listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	const char *p = list;
-
-	while ((p = strstr(p, name))) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return 1;
-		p += n;
-	}
-	return 0;
-}
-
 /* Every name of --disturb is a disturber, "all" or "none": 0, or -1. */
 int dist_names_ok(const char *list, char *err)
 {
@@ -55,12 +41,12 @@ static int chosen(const struct stress *s, const struct disturber *d)
 	const char *list = s->opt->stress.disturb;
 
 	if (s->replay)
-		return list && d->replayable && listed(list, d->name);
+		return list && d->replayable && list_has(list, d->name);
 	if (!list)
 		return !d->selftest;
-	if (listed(list, d->name))
+	if (list_has(list, d->name))
 		return 1;
-	return listed(list, "all") && !d->selftest;
+	return list_has(list, "all") && !d->selftest;
 }
 
 static int slot_wanted(const struct sslot *sl, enum dist_want want)

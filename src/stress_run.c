@@ -27,14 +27,8 @@ static int weights(struct stress *s, char *err)
 
 	s->weight_sum = 0;
 	for (k = 0; k < SOP_COUNT; k++) {
-		int in = !mix;
-		const char *p = mix;
-		size_t n = strlen(sop_names[k]);
+		int in = !mix || list_has(mix, sop_names[k]);
 
-		while (p && (p = strstr(p, sop_names[k])) && !in) {
-			in = (p == mix || p[-1] == ',') && (p[n] == ',' || !p[n]);
-			p += n;
-		}
 		s->kind_weight[k] = !in ? 0 : k == SOP_CHAOS ? (unsigned)s->opt->stress.chaos : dflt[k];
 		s->weight_sum += s->kind_weight[k];
 	}
@@ -251,7 +245,27 @@ broke:
 	return 0;
 }
 
-/* What the options leave open, settled; a bad --disturb or --replay: -1. */
+/* Every word of --mix is an op kind a worker draws. */
+static int mix_ok(const char *mix, char *err)
+{
+	char copy[256], *save = NULL, *tok;
+	int k;
+
+	snprintf(copy, sizeof(copy), "%s", mix ? mix : "");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < SOP_FIX && strcmp(tok, sop_names[k]); k++)
+			;
+		if (k == SOP_FIX) {
+			snprintf(err, ERRLEN, "--mix: no op kind '%s' (direct, buffered, mmap, punch, "
+				 "zero, truncate, fsync, chaos)", tok);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the options leave open, settled; a bad --disturb, --mix or
+ * --replay: -1. */
 static int stress_options(struct options *o, char *err)
 {
 	struct stress_opts *so = &o->stress;
@@ -259,7 +273,7 @@ static int stress_options(struct options *o, char *err)
 
 	if (!so->duration && !so->ops)
 		so->duration = so->replay ? 0 : STRESS_DURATION_DEFAULT;
-	if (dist_names_ok(so->disturb, err) < 0)
+	if (dist_names_ok(so->disturb, err) < 0 || mix_ok(so->mix, err) < 0)
 		return -1;
 	if (!so->replay)
 		return 0;

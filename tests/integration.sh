@@ -478,7 +478,7 @@ check "stress: SIGINT stops it with the summary so far, exit 130, nothing left b
 	"$([ $rc = 130 ] && grep -q '^stress: interrupted' "$work/sint.err" && [ -z "$left" ] &&
 	   [ "$(cat /proc/sys/vm/nr_hugepages)" = "$hugepages" ] && echo 0 || echo 1)" "exit $rc: $left"
 
-for args in "stress --disturb nosuch" "stress --record a --replay b" "stress --chaos 11" \
+for args in "stress --disturb nosuch" "stress --record a --replay b" "stress --chaos 11" "stress --mix foo" \
 	"run --depth 3" "stress --full"; do
 	# shellcheck disable=SC2086
 	"$IOVBED" $args >/dev/null 2>"$work/usage.err"
