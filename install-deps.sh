@@ -11,15 +11,16 @@ set -e
 
 # Every command iovbed and its tests call is here too (a minimal Debian
 # has no pgrep or modprobe): mkfs.* (e2fsprogs, xfsprogs, btrfs-progs),
-# losetup, blkid, mount (util-linux, mount), pgrep (procps), modprobe
-# (kmod), script (bsdutils), env -S (coreutils).
+# losetup, blkid, mount, mkswap (util-linux, mount), pgrep (procps),
+# modprobe (kmod), script (bsdutils), env -S (coreutils), fio (the
+# benchmark beside iovbed stress, bench/stress-fio.sh).
 
 # Where fetched guest kernels live: KCACHE/VERSION/{boot,lib/modules/VERSION}.
 KCACHE=${IOVBED_KERNEL_CACHE:-/var/cache/iovbed/kernels}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 liburing-dev libaio-dev libfuse3-dev fuse3 libnfs-dev libcunit1-dev
-e2fsprogs xfsprogs btrfs-progs util-linux mount procps kmod bsdutils coreutils
+e2fsprogs xfsprogs btrfs-progs util-linux mount procps kmod bsdutils coreutils fio
 clang libbpf-dev bpftool"
 if [ "${1:-}" = --vm ]; then
 	PACKAGES="$PACKAGES qemu-system-x86 linux-image-amd64 busybox-static cpio kmod file

@@ -97,6 +97,7 @@ static void publish(void)
 /* The held request, answered on a later ctl command. */
 static struct {
 	fuse_req_t req;
+	fuse_ino_t ino;
 	size_t size;
 	off_t off;
 	void *payload;		/* a held WRITE's bytes, stored when answered */
@@ -180,7 +181,37 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-static void reply_read(fuse_req_t req, size_t size, off_t off, long shorten)
+static const char *file_name(fuse_ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i].ino == ino)
+			return files[i].name;
+	return "";
+}
+
+/* Reply with n bytes of file ino at off, from src; the corrupt fault
+ * flips a byte of a copy if it covers them. */
+static void reply_bytes(fuse_req_t req, fuse_ino_t ino, const unsigned char *src, size_t n,
+			off_t off)
+{
+	long pos = fused_corrupt_pos(&st, file_name(ino), off, n);
+	unsigned char *copy;
+
+	if (pos < 0)
+		return (void)fuse_reply_buf(req, (const char *)src, n);
+	copy = malloc(n);
+	if (!copy)
+		return (void)fuse_reply_err(req, ENOMEM);
+	memcpy(copy, src, n);
+	copy[pos] ^= FUSED_CORRUPT_XOR;
+	publish();
+	fuse_reply_buf(req, (const char *)copy, n);
+	free(copy);
+}
+
+static void reply_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, long shorten)
 {
 	size_t n = 0;
 
@@ -188,15 +219,23 @@ static void reply_read(fuse_req_t req, size_t size, off_t off, long shorten)
 		n = size < st.size - off ? size : st.size - off;
 	if (shorten > 0)
 		n = (size_t)shorten < n ? n - shorten : 0;
-	fuse_reply_buf(req, (const char *)st.data + off, n);
+	reply_bytes(req, ino, st.data + off, n, off);
 }
 
-/* Reply with [off, off+size) of a file of len bytes at base. */
-static void reply_span(fuse_req_t req, const void *base, size_t len, size_t size, off_t off)
+/* A file's bytes in memory. */
+struct file_bytes {
+	fuse_ino_t ino;
+	const void *base;
+	size_t len;
+};
+
+/* Reply with [off, off+size) of the file. */
+static void reply_span(fuse_req_t req, const struct file_bytes *fb, size_t size, off_t off)
 {
-	if ((size_t)off >= len)
+	if ((size_t)off >= fb->len)
 		return (void)fuse_reply_buf(req, NULL, 0);
-	fuse_reply_buf(req, (const char *)base + off, size < len - off ? size : len - off);
+	reply_bytes(req, fb->ino, (const unsigned char *)fb->base + off,
+		    size < fb->len - off ? size : fb->len - off, off);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -207,28 +246,31 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)fi;
 	switch (ino) {
 	case INO_CTL:
-		reply_span(req, s, fused_status(&st, s, sizeof(s)), size, off);
+		reply_span(req, &(struct file_bytes){ ino, s, fused_status(&st, s, sizeof(s)) }, size,
+			   off);
 		return;
 	case INO_SCRIPT:
 		fused_log(&st, "READ", "script", off, size);
-		return reply_span(req, FUSED_SCRIPT, sizeof(FUSED_SCRIPT) - 1, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, FUSED_SCRIPT,
+							     sizeof(FUSED_SCRIPT) - 1 }, size, off);
 	case INO_ACCT:
-		return reply_span(req, acct_buf, acct_size, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, acct_buf, acct_size }, size, off);
 	case INO_DISK:
-		return reply_span(req, disk, disk_size, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, disk, disk_size }, size, off);
 	case INO_LOG:
-		return reply_span(req, st.log, st.loglen, size, off);
+		return reply_span(req, &(struct file_bytes){ ino, st.log, st.loglen }, size, off);
 	}
 	st.reads++;
 	if (fused_should_hold(&st, FUSED_READ, off)) {
 		held.req = req;
+		held.ino = ino;
 		held.size = size;
 		held.off = off;
 		publish();
 		return;
 	}
 	publish();	/* before the reply: once it is in, the test bed reads the status */
-	reply_read(req, size, off, 0);
+	reply_read(req, ino, size, off, 0);
 }
 
 /* Answer the held request: err > 0 fails it, shorten > 0 cuts it short. */
@@ -237,6 +279,7 @@ static void answer_held(int err, long shorten)
 	enum fused_op op = st.held_op;
 	size_t size = held.size, n = size;
 	fuse_req_t req = held.req;
+	fuse_ino_t ino = held.ino;
 	off_t off = held.off;
 	void *payload = held.payload;
 
@@ -252,7 +295,7 @@ static void answer_held(int err, long shorten)
 	if (err)
 		fuse_reply_err(req, err);
 	else if (op == FUSED_READ)
-		reply_read(req, size, off, shorten);
+		reply_read(req, ino, size, off, shorten);
 	else
 		fuse_reply_write(req, n);
 	free(payload);

@@ -23,11 +23,15 @@
  *   release               answer the held request as if not held
  *   fail ERRNO            answer it with -ERRNO
  *   short N               answer it N bytes short
- *   reset                 forget counters, expectation and mismatches
+ *   corrupt FILE OFF      from now on, flip one byte (XOR FUSED_CORRUPT_XOR)
+ *                         of every READ reply of FILE (data, data-cached,
+ *                         disk) that covers offset OFF: a fault keyed to
+ *                         file and offset, so a replay hits the same read
+ *   reset                 forget counters, expectation, mismatches, faults
  *
  * Reading ctl returns one line of status, also written to status_path,
  * outside the mount, after every command and every request on data:
- *   reads R writes W mismatches M held read|write|none OFF first_bad TEXT
+ *   reads R writes W mismatches M held read|write|none OFF corrupted C first_bad TEXT
  * Holds apply to "data" only. A held request never blocks the others:
  * the loop goes on.
  */
@@ -68,16 +72,24 @@ struct fused_state {
 	off_t held_off;
 	char log[FUSED_LOG_MAX];	/* requests on script and acct */
 	size_t loglen;
+	char corrupt_file[16];	/* the corrupt fault's file ("" none) */
+	off_t corrupt_off;
+	unsigned long corrupted;	/* replies corrupted */
 };
+#define FUSED_CORRUPT_XOR 0x5a
 
-enum fused_cmd { CMD_BAD, CMD_EXPECT, CMD_HOLD, CMD_RELEASE, CMD_FAIL, CMD_SHORT, CMD_RESET };
-/* Parse a ctl command into st (EXPECT, HOLD, RESET) or *arg (FAIL, SHORT). */
+enum fused_cmd { CMD_BAD, CMD_EXPECT, CMD_HOLD, CMD_RELEASE, CMD_FAIL, CMD_SHORT, CMD_RESET,
+		 CMD_CORRUPT };
+/* Parse a ctl command into st (EXPECT, HOLD, CORRUPT, RESET) or *arg (FAIL, SHORT). */
 enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg);
 /* Store a WRITE payload at off, checking it against the expectation. */
 void fused_write(struct fused_state *st, const void *buf, size_t len, off_t off);
 /* Should a request of op at off be held now? Disarms the hold if so. */
 int fused_should_hold(struct fused_state *st, enum fused_op op, off_t off);
 int fused_status(const struct fused_state *st, char *out, size_t len);
+/* Where the corrupt fault hits a READ reply of n bytes of file at off:
+ * the byte's position in the reply (counted as corrupted), or -1. */
+long fused_corrupt_pos(struct fused_state *st, const char *file, off_t off, size_t n);
 /* Append one line to the request log (dropped when full). */
 void fused_log(struct fused_state *st, const char *op, const char *file, off_t off, size_t len);
 

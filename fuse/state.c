@@ -28,6 +28,13 @@ enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
 		st->hold_off = a;
 		return CMD_HOLD;
 	}
+	if (sscanf(cmd, "corrupt %15s %llu", what, &a) == 2) {
+		if (strcmp(what, "data") && strcmp(what, "data-cached") && strcmp(what, "disk"))
+			return CMD_BAD;
+		snprintf(st->corrupt_file, sizeof(st->corrupt_file), "%s", what);
+		st->corrupt_off = a;
+		return CMD_CORRUPT;
+	}
 	if (!strncmp(cmd, "release", 7))
 		return CMD_RELEASE;
 	if (sscanf(cmd, "fail %ld", arg) == 1 && *arg > 0)
@@ -41,6 +48,8 @@ enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
 		st->hold_op = FUSED_NONE;
 		st->loglen = 0;
 		st->log[0] = 0;
+		st->corrupt_file[0] = 0;
+		st->corrupted = 0;
 		return CMD_RESET;
 	}
 	return CMD_BAD;
@@ -87,9 +96,18 @@ int fused_status(const struct fused_state *st, char *out, size_t len)
 {
 	static const char *const ops[] = { "none", "read", "write" };
 
-	return snprintf(out, len, "reads %lu writes %lu mismatches %lu held %s %lld first_bad %s\n",
-			st->reads, st->writes, st->mismatches, ops[st->held_op],
-			(long long)st->held_off, st->first_bad[0] ? st->first_bad : "-");
+	return snprintf(out, len, "reads %lu writes %lu mismatches %lu held %s %lld corrupted %lu "
+			"first_bad %s\n", st->reads, st->writes, st->mismatches, ops[st->held_op],
+			(long long)st->held_off, st->corrupted, st->first_bad[0] ? st->first_bad : "-");
+}
+
+long fused_corrupt_pos(struct fused_state *st, const char *file, off_t off, size_t n)
+{
+	if (!st->corrupt_file[0] || strcmp(file, st->corrupt_file) || st->corrupt_off < off ||
+	    st->corrupt_off >= off + (off_t)n)
+		return -1;
+	st->corrupted++;
+	return st->corrupt_off - off;
 }
 
 void fused_log(struct fused_state *st, const char *op, const char *file, off_t off, size_t len)

@@ -1,5 +1,6 @@
 /* The test bed of a run: scratch area, locks, kernel log, targets. */
 #include "bed.h"
+#include "disturb.h"
 #include "engine.h"
 #include "observe.h"
 #include "regress.h"
@@ -52,21 +53,28 @@ static int bed_tables(struct bed *bed, char *err)
 	return 0;
 }
 
-/* The targets' reclaim hooks, each once, NULL-ended (static: for the
- * life of the run). */
+static size_t add_hook(reclaim_fn **hooks, size_t n, size_t max, reclaim_fn *h)
+{
+	size_t j;
+
+	for (j = 0; h && j < n && hooks[j] != h; j++)
+		;
+	if (h && j == n && n + 1 < max)
+		hooks[n++] = h;
+	return n;
+}
+
+/* The targets' and disturbers' reclaim hooks, each once, NULL-ended
+ * (static: for the life of the run). */
 static reclaim_fn *const *reclaim_hooks(void)
 {
 	static reclaim_fn *hooks[64];
-	size_t i, j, n = 0;
+	size_t i, n = 0, max = sizeof(hooks) / sizeof(hooks[0]);
 
-	for (i = 0; i < target_count && n + 1 < sizeof(hooks) / sizeof(hooks[0]); i++) {
-		reclaim_fn *h = target_table[i]->reclaim;
-
-		for (j = 0; h && j < n && hooks[j] != h; j++)
-			;
-		if (h && j == n)
-			hooks[n++] = h;
-	}
+	for (i = 0; i < target_count; i++)
+		n = add_hook(hooks, n, max, target_table[i]->reclaim);
+	for (i = 0; i < disturber_count; i++)
+		n = add_hook(hooks, n, max, disturber_table[i]->reclaim);
 	hooks[n] = NULL;
 	return hooks;
 }

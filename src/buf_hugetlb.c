@@ -15,10 +15,16 @@ static enum setup_state hugetlb_alloc(struct buffer *b, struct env *env, char *w
 	return SETUP_READY;
 }
 
+static enum setup_state hugetlb_remap(struct buffer *b, char *why)
+{
+	return map_again(b, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, why);
+}
+
 const struct buffer_ops buf_hugetlb = {
 	.name = "hugetlb",
 	.desc = "private hugetlb 2M pages",
 	.backing = BACKING_ANON,
 	.needs_hugetlb = 1,
 	.alloc = hugetlb_alloc,
+	.remap = hugetlb_remap,
 };

@@ -21,11 +21,13 @@ static enum setup_state map_file(struct buffer *b, char *why)
 
 static enum setup_state shm_file_alloc(struct buffer *b, struct env *env, char *why)
 {
+	static unsigned serial;	/* a stress run maps many at once */
 	struct scratchfs *fs = scratchfs_get(env->scratch, b->ops->fs, why);
 
 	if (!fs)
 		return SETUP_BROKEN;
-	if (pathf(b->path, sizeof(b->path), "%s/buffer-%d", fs->mnt, (int)getpid()) < 0) {
+	if (pathf(b->path, sizeof(b->path), "%s/buffer-%d-%u", fs->mnt, (int)getpid(),
+		  __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED)) < 0) {
 		errf(why, "buffer file path");
 		*b->path = 0;
 		return SETUP_BROKEN;
@@ -50,6 +52,12 @@ static enum setup_state memfd_alloc(struct buffer *b, struct env *env, char *why
 	return map_file(b, why);
 }
 
+/* The same pages of the same file again. */
+static enum setup_state shm_remap(struct buffer *b, char *why)
+{
+	return map_again(b, MAP_SHARED, b->fd, why);
+}
+
 const struct buffer_ops buf_shm_ext4 = {
 	.name = "shm-ext4",
 	.desc = "MAP_SHARED pages of a file on ext4",
@@ -57,6 +65,7 @@ const struct buffer_ops buf_shm_ext4 = {
 	.longterm_refused = 1,
 	.fs = "ext4",
 	.alloc = shm_file_alloc,
+	.remap = shm_remap,
 };
 
 const struct buffer_ops buf_shm_xfs = {
@@ -66,6 +75,7 @@ const struct buffer_ops buf_shm_xfs = {
 	.longterm_refused = 1,
 	.fs = "xfs",
 	.alloc = shm_file_alloc,
+	.remap = shm_remap,
 };
 
 const struct buffer_ops buf_memfd = {
@@ -73,4 +83,5 @@ const struct buffer_ops buf_memfd = {
 	.desc = "MAP_SHARED shmem pages of a memfd",
 	.backing = BACKING_MEMFD,
 	.alloc = memfd_alloc,
+	.remap = shm_remap,
 };

@@ -21,6 +21,17 @@ static enum setup_state thp_alloc(struct buffer *b, struct env *env, char *why)
 	return SETUP_READY;
 }
 
+static enum setup_state thp_remap(struct buffer *b, char *why)
+{
+	enum setup_state st = map_again(b, MAP_PRIVATE | MAP_ANONYMOUS, -1, why);
+
+	if (st == SETUP_READY && madvise(b->map, b->maplen, MADV_HUGEPAGE) < 0) {
+		errf(why, "madvise MADV_HUGEPAGE");
+		return SETUP_BROKEN;
+	}
+	return st;
+}
+
 static enum setup_state thp_confirm(struct buffer *b, char *why)
 {
 	size_t n = kpage_count(&kpage_default, b->io, b->len), i;
@@ -54,6 +65,8 @@ const struct buffer_ops buf_thp = {
 	.name = "thp",
 	.desc = "private anonymous transparent huge pages",
 	.backing = BACKING_ANON,
+	.thp = 1,
 	.alloc = thp_alloc,
 	.confirm = thp_confirm,
+	.remap = thp_remap,
 };

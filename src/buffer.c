@@ -33,6 +33,18 @@ void *map_aligned(size_t len, int prot, int flags, int fd, char *why)
 	return p;
 }
 
+enum setup_state map_again(struct buffer *b, int flags, int fd, char *why)
+{
+	void *p = mmap(b->map, b->maplen, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
+
+	if (p == MAP_FAILED) {
+		errf(why, "mmap MAP_FIXED %zu bytes at %p%s%s", b->maplen, b->map,
+		     flags & MAP_SHARED ? " MAP_SHARED" : "", flags & MAP_HUGETLB ? " MAP_HUGETLB" : "");
+		return SETUP_BROKEN;
+	}
+	return SETUP_READY;
+}
+
 enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops,
 			    const struct variant *v, struct env *env, char *why)
 {

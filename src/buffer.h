@@ -36,12 +36,17 @@ struct buffer_ops {
 	 * pages: MAP_SHARED pages of a disk filesystem (6.5+: GUP; before: io_uring). */
 	int longterm_refused;
 	int needs_hugetlb;	/* hugetlb pages reserved for the run */
+	int thp;		/* MADV_HUGEPAGE: THP split and collapse act on it */
 	const char *fs;		/* scratch filesystem holding the file, or NULL */
 	/* Map maplen bytes (PMD-aligned) into b->map. SETUP_READY, SKIP, BROKEN. */
 	enum setup_state (*alloc)(struct buffer *b, struct env *env, char *why);
 	/* After the buffer is touched: is it what it claims (THP really huge)? */
 	enum setup_state (*confirm)(struct buffer *b, char *why);
 	void (*release)(struct buffer *b);
+	/* Optional (stress disturbers): map the same memory again at b->map
+	 * after b->map was unmapped: the file again for shared kinds, fresh
+	 * pages for private ones. SETUP_READY, or SETUP_BROKEN with why. */
+	enum setup_state (*remap)(struct buffer *b, char *why);
 };
 
 /* Map a buffer for an IO of v->size at v->bufoff; guard space on both sides. */
@@ -50,5 +55,7 @@ enum setup_state buffer_get(struct buffer *b, const struct buffer_ops *ops,
 void buffer_put(struct buffer *b);
 /* mmap len bytes aligned to FOLIO_PMD. */
 void *map_aligned(size_t len, int prot, int flags, int fd, char *why);
+/* mmap b->maplen bytes at b->map again (MAP_FIXED): SETUP_READY or BROKEN. */
+enum setup_state map_again(struct buffer *b, int flags, int fd, char *why);
 
 #endif

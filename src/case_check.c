@@ -98,21 +98,6 @@ static void check_written(struct case_ctx *c)
 	free(rb);
 }
 
-/* Every byte of [p, p + len) is zero. */
-static int check_zero(const char *p, size_t len, const char *what, struct strbuf *diag)
-{
-	size_t i, bad = 0, first = 0;
-
-	for (i = 0; i < len; i++)
-		if (p[i] && !bad++)
-			first = i;
-	if (!bad)
-		return 0;
-	sb_addf(diag, "data: %s: %zu of %zu bytes not zero, the first at +%zu (found %02x)\n",
-		what, bad, len, first, (unsigned char)p[first]);
-	return 1;
-}
-
 /* What the buffer (and for a write, the file) must hold. */
 static void check_buffer(struct case_ctx *c)
 {

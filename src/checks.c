@@ -42,6 +42,22 @@ int check_data(const void *buf, size_t len, struct pattern_at at, const char *wh
 	return 1;
 }
 
+int check_zero(const void *buf, size_t len, const char *what, struct strbuf *why)
+{
+	const unsigned char *p = buf;
+	size_t i, bad = 0, first = 0;
+
+	/* all zero: the first byte is, and each equals the next */
+	if (!len || (!p[0] && !memcmp(p, p + 1, len - 1)))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (p[i] && !bad++)
+			first = i;
+	sb_addf(why, "data: %s: %zu of %zu bytes not zero, the first at +%zu (found %02x)\n",
+		what, bad, len, first, p[first]);
+	return 1;
+}
+
 int check_guards(const void *lead, const void *trail, size_t glen, uint64_t gseed,
 		 struct strbuf *why)
 {

@@ -22,6 +22,9 @@ struct pattern_at {
 /* 1. data: buf must hold the pattern at `at` for [at.off, +len). */
 int check_data(const void *buf, size_t len, struct pattern_at at, const char *what,
 	       struct strbuf *why);
+/* Every byte of [p, p + len) must be zero (a hole, a zeroed range, pages
+ * dropped with MADV_DONTNEED). */
+int check_zero(const void *p, size_t len, const char *what, struct strbuf *why);
 /* Guard bytes around the IO buffer must be untouched. */
 int check_guards(const void *lead, const void *trail, size_t glen, uint64_t gseed,
 		 struct strbuf *why);

@@ -6,6 +6,8 @@
 #include "util.h"
 #include "vmstat.h"
 
+#define MAX_SEGS 4
+
 /* One IO an engine issues. */
 struct io_req {
 	int fd;
@@ -22,6 +24,8 @@ struct io_req {
 	int bed_error;		/* failed in the test bed's own work, not the IO */
 	char err[ERRLEN];	/* what failed: the call, on what, errno */
 	void *priv;		/* an engine's state from prepare to finish */
+	struct iovec iov[MAX_SEGS];	/* a queued vectored IO's segments, kept
+					 * until it is reaped */
 };
 
 /* What an engine is, as a mask: the matrix and the checks read it. */
@@ -47,8 +51,43 @@ enum engine_flag {
 	/* The filesystem may serve it with no iterator at all (copy_file_range
 	 * remapping a reflinked range: measured on xfs, 6.12). */
 	ENG_MAY_REMAP = 1u << 8,
+	/* The engine itself writes the buffer from user space while its IO
+	 * runs (vmsplice-mod): nothing may unmap the buffer meanwhile. */
+	ENG_TOUCHES_BUFFER = 1u << 9,
+	/* The write syncs at completion, so it reports the file's writeback
+	 * error (errseq) as fsync would (dsync). */
+	ENG_SYNCS = 1u << 10,
 };
 #define ENG_RW (ENG_READS | ENG_WRITES)
+
+/*
+ * Several IOs in flight at once (iovbed stress --depth): an engine that
+ * can queue (io_uring, libaio) keeps one queue of `depth` IOs across many
+ * IOs. A registering engine registers `fixed` at open (each IO's buffer
+ * lies inside one of them) and keeps the pins until close.
+ */
+struct io_queue {
+	const struct engine_ops *e;
+	unsigned depth;
+	unsigned inflight;		/* submitted, not yet reaped */
+	const struct iovec *fixed;	/* buffers to register, or NULL */
+	unsigned nfixed;
+	void *priv;
+};
+
+struct engine_queue_ops {
+	/* 0, or -1 with err (a refused registration: q->refused). */
+	int (*open)(struct io_queue *q, char *err);
+	/* Submit rq now: 0, or -1 with rq->err (nothing of it in flight). */
+	int (*submit)(struct io_queue *q, struct io_req *rq);
+	/* Wait for one IO to end: its io_req and in *res its bytes, or -1
+	 * with its rq->err; NULL with err if waiting itself failed. */
+	struct io_req *(*reap)(struct io_queue *q, ssize_t *res, char *err);
+	void (*close)(struct io_queue *q);
+	/* The engine's part: fill the library's request (an io_uring SQE, a
+	 * libaio iocb) for rq. */
+	void (*prep)(void *req, struct io_queue *q, struct io_req *rq);
+};
 
 /*
  * A user IO engine: how user space issues the IO, which decides the
@@ -78,6 +117,8 @@ struct engine_ops {
 	 * never ran); a failure of its own sets rq->bed_error. */
 	int (*prepare)(struct io_req *rq);
 	void (*finish)(struct io_req *rq, ssize_t n);
+	/* Optional: the engine can keep several IOs in flight (stress). */
+	const struct engine_queue_ops *queue;
 };
 
 /* Can the engine do IO in direction d? */
@@ -91,7 +132,6 @@ enum flavour splice_write_flavour(const struct kver *v);
 enum flavour splice_read_flavour(const struct kver *v);
 enum flavour splice_read_buffered_flavour(const struct kver *v);
 
-#define MAX_SEGS 4
 /* Split [buf, buf + len) into n contiguous segments of align multiples. */
 int iov_split(void *buf, size_t len, unsigned align, int max_segs, struct iovec *iov);
 /* preadv/pwritev with up to max_segs segments (vector, vector1). */

@@ -8,16 +8,22 @@ static enum flavour aio_vec_flavour(const struct kver *v)
 }
 
 #ifdef HAVE_LIBAIO
+static void aio_vec_prep(void *cb, struct io_queue *q, struct io_req *rq)
+{
+	int n = iov_split(rq->buf, rq->len, rq->align, MAX_SEGS, rq->iov);
+
+	(void)q;
+	if (rq->dir == DIR_READ)
+		io_prep_preadv(cb, rq->fd, rq->iov, n, rq->off);
+	else
+		io_prep_pwritev(cb, rq->fd, rq->iov, n, rq->off);
+}
+
 static ssize_t aio_vec_run(struct io_req *rq)
 {
-	struct iovec iov[MAX_SEGS];
-	int n = iov_split(rq->buf, rq->len, rq->align, MAX_SEGS, iov);
 	struct iocb cb;
 
-	if (rq->dir == DIR_READ)
-		io_prep_preadv(&cb, rq->fd, iov, n, rq->off);
-	else
-		io_prep_pwritev(&cb, rq->fd, iov, n, rq->off);
+	aio_vec_prep(&cb, NULL, rq);
 	return aio_complete(&cb, rq, rq->dir == DIR_READ ? "IOCB_CMD_PREADV" : "IOCB_CMD_PWRITEV");
 }
 
@@ -31,4 +37,5 @@ const struct engine_ops engine_aio_vec = {
 	.probe = aio_probe,
 	.flavour = aio_vec_flavour,
 	.run = WITH_AIO(aio_vec_run),
+	.queue = AIO_QUEUE(aio_vec_prep),
 };

@@ -62,7 +62,8 @@ static int copy_range_prepare(struct io_req *rq)
 	}
 	p->fd = -1;
 	rq->priv = p;
-	if (pathf(p->path, sizeof(p->path), "%s.peer", rq->path) < 0) {
+	/* one peer per thread: stress workers copy beside the same target */
+	if (pathf(p->path, sizeof(p->path), "%s.peer.%d", rq->path, (int)gettid()) < 0) {
 		errf(rq->err, "peer path");
 		*p->path = 0;
 		return bed_failed(rq);

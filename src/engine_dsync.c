@@ -25,7 +25,7 @@ static ssize_t dsync_run(struct io_req *rq)
 const struct engine_ops engine_dsync = {
 	.name = "dsync",
 	.desc = "pwritev2(RWF_DSYNC): a write stable at completion (FUA or sync after)",
-	.flags = ENG_WRITES,
+	.flags = ENG_WRITES | ENG_SYNCS,
 	.max_segs = 1,
 	.flavour = dsync_flavour,
 	.run = dsync_run,

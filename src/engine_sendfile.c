@@ -99,6 +99,9 @@ static void *receive(void *arg)
 		n = recv(r->sock, r->buf + r->got, r->len - r->got, 0);
 		if (n <= 0) {
 			r->error = n < 0 ? errno : 0;
+			/* the sender must not wait for a reader that is gone (a
+			 * buffer unmapped under a stress run: EFAULT) */
+			shutdown(r->sock, SHUT_RDWR);
 			break;
 		}
 		r->got += n;

@@ -12,11 +12,26 @@ static enum flavour uring_fixed_flavour(const struct kver *v)
 }
 
 #ifdef HAVE_LIBURING
+/* The registered buffer that holds rq's (the one registered by run: 0). */
+static void uring_fixed_prep(void *sqe, struct io_queue *q, struct io_req *rq)
+{
+	unsigned k = 0;
+	char *b = rq->buf;
+
+	while (q && k + 1 < q->nfixed && !(b >= (char *)q->fixed[k].iov_base &&
+					  b + rq->len <= (char *)q->fixed[k].iov_base +
+					  q->fixed[k].iov_len))
+		k++;
+	if (rq->dir == DIR_READ)
+		io_uring_prep_read_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, k);
+	else
+		io_uring_prep_write_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, k);
+}
+
 static ssize_t uring_fixed_run(struct io_req *rq)
 {
 	struct iovec iov = { rq->buf, rq->len };
 	struct io_uring ring;
-	struct io_uring_sqe *sqe;
 	ssize_t ret = -1;
 	int r;
 
@@ -33,11 +48,7 @@ static ssize_t uring_fixed_run(struct io_req *rq)
 		rq->bed_error = 1;
 		goto out_unregister;
 	}
-	sqe = io_uring_get_sqe(&ring);
-	if (rq->dir == DIR_READ)
-		io_uring_prep_read_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, 0);
-	else
-		io_uring_prep_write_fixed(sqe, rq->fd, rq->buf, rq->len, rq->off, 0);
+	uring_fixed_prep(io_uring_get_sqe(&ring), NULL, rq);
 	ret = uring_complete(&ring, rq, rq->dir == DIR_READ ? "IORING_OP_READ_FIXED"
 			     : "IORING_OP_WRITE_FIXED");
 	if (rq->vs && pin_read(rq->vs, &rq->completed, ret < 0 ? NULL : rq->err) < 0 && ret >= 0) {
@@ -61,4 +72,5 @@ const struct engine_ops engine_uring_fixed = {
 	.probe = uring_probe,
 	.flavour = uring_fixed_flavour,
 	.run = WITH_URING(uring_fixed_run),
+	.queue = URING_QUEUE(uring_fixed_prep),
 };

@@ -8,21 +8,25 @@ static enum flavour uring_vec_flavour(const struct kver *v)
 }
 
 #ifdef HAVE_LIBURING
+static void uring_vec_prep(void *sqe, struct io_queue *q, struct io_req *rq)
+{
+	int n = iov_split(rq->buf, rq->len, rq->align, MAX_SEGS, rq->iov);
+
+	(void)q;
+	if (rq->dir == DIR_READ)
+		io_uring_prep_readv(sqe, rq->fd, rq->iov, n, rq->off);
+	else
+		io_uring_prep_writev(sqe, rq->fd, rq->iov, n, rq->off);
+}
+
 static ssize_t uring_vec_run(struct io_req *rq)
 {
-	struct iovec iov[MAX_SEGS];
-	int n = iov_split(rq->buf, rq->len, rq->align, MAX_SEGS, iov);
 	struct io_uring ring;
-	struct io_uring_sqe *sqe;
 	ssize_t ret;
 
 	if (uring_ring(&ring, rq) < 0)
 		return -1;
-	sqe = io_uring_get_sqe(&ring);
-	if (rq->dir == DIR_READ)
-		io_uring_prep_readv(sqe, rq->fd, iov, n, rq->off);
-	else
-		io_uring_prep_writev(sqe, rq->fd, iov, n, rq->off);
+	uring_vec_prep(io_uring_get_sqe(&ring), NULL, rq);
 	ret = uring_complete(&ring, rq, rq->dir == DIR_READ ? "IORING_OP_READV" : "IORING_OP_WRITEV");
 	io_uring_queue_exit(&ring);
 	return ret;
@@ -38,4 +42,5 @@ const struct engine_ops engine_uring_vec = {
 	.probe = uring_probe,
 	.flavour = uring_vec_flavour,
 	.run = WITH_URING(uring_vec_run),
+	.queue = URING_QUEUE(uring_vec_prep),
 };

@@ -24,3 +24,20 @@ enum setup_state env_hugetlb(struct env *env, char *why)
 		snprintf(why, ERRLEN, "%s", env->hugetlb_why);
 	return env->hugetlb;
 }
+
+enum setup_state env_hugetlb_at_least(struct env *env, long pages, char *why)
+{
+	enum setup_state st = env_hugetlb(env, why);
+	long more = pages - env->scratch->hugetlb_added;
+
+	if (st != SETUP_READY || more <= 0)
+		return st;
+	if (hugetlb_reserve(env->scratch, more, why) < 0)
+		return SETUP_BROKEN;
+	if (env->scratch->hugetlb_added < pages) {
+		snprintf(why, ERRLEN, "could reserve only %ld of %ld hugetlb pages (memory too "
+			 "fragmented or too small)", env->scratch->hugetlb_added, pages);
+		return SETUP_SKIP;
+	}
+	return SETUP_READY;
+}

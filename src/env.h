@@ -33,5 +33,8 @@ struct env {
 /* The hugetlb pages reserved for the run, reserving them on first use:
  * SETUP_READY, or SKIP/BROKEN with the reason in why. */
 enum setup_state env_hugetlb(struct env *env, char *why);
+/* At least pages of them (a stress run wants more than a case): the same
+ * states. */
+enum setup_state env_hugetlb_at_least(struct env *env, long pages, char *why);
 
 #endif

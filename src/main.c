@@ -5,6 +5,7 @@
 #include "report.h"
 #include "observe.h"
 #include "runners.h"
+#include "stress.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -170,7 +171,8 @@ static int select_cases(struct matrix *m, const struct options *o)
 			 "shows them all)", unmatched);
 		return usage_error(err);
 	}
-	matrix_select(m, o->sel, o->filters, o->nfilters);
+	/* stress draws from every meaningful variant */
+	matrix_select(m, o->cmd == CMD_STRESS ? SEL_FULL : o->sel, o->filters, o->nfilters);
 	keep_sizes(m, o);
 	if (!count_selected(m))
 		return usage_error("the filters select no case that can run (try --full, or "
@@ -208,7 +210,9 @@ int main(int argc, char **argv)
 		return usage_error(err);
 	}
 	ret = select_cases(&m, &o);
-	if (ret == 0)
+	if (ret == 0 && o.cmd == CMD_STRESS)
+		ret = stress_main(&o, &m);
+	else if (ret == 0)
 		ret = o.cmd == CMD_LIST ? list_cases(&m, &prof, o.list_json) : run(&m, &o);
 	matrix_free(&m);
 	options_free(&o);

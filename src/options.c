@@ -19,6 +19,12 @@ void options_usage(FILE *f)
 	      "                   [--observe auto|on|off]\n"
 	      "       iovbed observe [--json] [--dir DIR] [-- COMMAND...]\n"
 	      "                   (the BPF observer: its hooks, then reference IOs in DIR)\n"
+	      "       iovbed stress [--duration 10m | --ops N] [--workers N] [--depth N]\n"
+	      "                   [--filter GLOB]... [--size SIZE]... [--seed N] [--disturb LIST]\n"
+	      "                   [--mix LIST] [--chaos PCT] [--checkpoint SECS] [--block SIZE]\n"
+	      "                   [--record FILE | --replay FILE] [--json FILE]\n"
+	      "                   (and run's target options)\n"
+	      "       iovbed vm [VM OPTIONS] [-- run|stress ARGS]\n"
 	      "       iovbed help | --version\n"
 	      "\n"
 	      "A case id is target/engine/buffer/direction/size+bufoffset, e.g.\n"
@@ -48,6 +54,22 @@ void options_usage(FILE *f)
 	      "                  (auto: where it can attach, else each case says why not;\n"
 	      "                  on: it must attach; off: flavours as declared)\n"
 	      "  -v, --verbose   print set-up and reclaim messages\n"
+	      "stress: workers run seeded random ops drawn from the selected rows, with\n"
+	      "disturbers beside them, every op's data checked, checkpoints every few seconds:\n"
+	      "  --duration T    how long (90, 30s, 10m, 2h; default 1m)\n"
+	      "  --ops N         stop after N ops in all (with --duration: whichever first)\n"
+	      "  --workers N     worker threads (default: one per CPU)\n"
+	      "  --depth N       IOs each worker keeps in flight through io_uring/libaio (4)\n"
+	      "  --disturb LIST  disturbers by name, 'all' (default: all the kernel allows)\n"
+	      "                  or 'none'; a self-test runs only when named\n"
+	      "  --mix LIST      op kinds drawn: direct, buffered, mmap, punch, zero,\n"
+	      "                  truncate, fsync, chaos (default: all)\n"
+	      "  --chaos PCT     share of chaos ops, direct, buffered and mmap IO on one\n"
+	      "                  range at once (0 to 10, default 5)\n"
+	      "  --checkpoint S  seconds between quiescent checkpoints (default 5)\n"
+	      "  --block SIZE    every op this size, at buffer offset 0 (not the rows' sizes)\n"
+	      "  --record FILE   write every op, one line each; --replay FILE runs them again\n"
+	      "                  in one thread\n"
 	      "Exit: 0 all passed, 1 a case failed, 2 bad usage, 77 nothing could run,\n"
 	      "99 the test bed itself broke (set-up failed).\n", f);
 }
@@ -148,6 +170,17 @@ static struct option longopts[] = {
 	{ "table", no_argument, NULL, 't' },
 	{ "observe", required_argument, NULL, 'O' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "duration", required_argument, NULL, 1000 },
+	{ "ops", required_argument, NULL, 1001 },
+	{ "workers", required_argument, NULL, 1002 },
+	{ "depth", required_argument, NULL, 1003 },
+	{ "record", required_argument, NULL, 1004 },
+	{ "replay", required_argument, NULL, 1005 },
+	{ "disturb", required_argument, NULL, 1006 },
+	{ "mix", required_argument, NULL, 1007 },
+	{ "chaos", required_argument, NULL, 1008 },
+	{ "checkpoint", required_argument, NULL, 1009 },
+	{ "block", required_argument, NULL, 1010 },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
@@ -174,6 +207,8 @@ static int parse_command(struct parse *p, const char *cmd)
 		o->cmd = CMD_LIST;
 	else if (!strcmp(cmd, "run"))
 		o->cmd = CMD_RUN;
+	else if (!strcmp(cmd, "stress"))
+		o->cmd = CMD_STRESS;
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
 		o->cmd = CMD_HELP;
 	else if (!strcmp(cmd, "--version"))
@@ -208,6 +243,91 @@ static int parse_number(struct parse *p, int c, const char *arg)
 			return bad(p, "--race-seconds '%s': not a number of seconds (0.1 to 86400)",
 				   arg);
 	}
+	return 0;
+}
+
+static const char *opt_name(int c)
+{
+	int i;
+
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val == c)
+			return longopts[i].name;
+	return "?";
+}
+
+/* "90", "30s", "10m", "2h", "1.5h": seconds, or -1. */
+static double parse_duration(const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || !(v > 0))
+		return -1;
+	if (!strcmp(end, "m"))
+		v *= 60;
+	else if (!strcmp(end, "h"))
+		v *= 3600;
+	else if (*end && strcmp(end, "s"))
+		return -1;
+	return v <= 7 * 86400 ? v : -1;
+}
+
+/* An unsigned number in [lo, hi], or -1 (errno 0 on success). */
+static long long parse_count(const char *arg, long long lo, long long hi)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi)
+		return -1;
+	return v;
+}
+
+/* The options of iovbed stress. */
+static int parse_stress(struct parse *p, int c, char *arg)
+{
+	struct stress_opts *so = &p->o->stress;
+	long long v;
+
+	if (p->o->cmd != CMD_STRESS) {
+		snprintf(p->err, p->errlen, "--%s goes with stress", opt_name(c));
+		return -1;
+	}
+	switch (c) {
+	case 1000:
+		so->duration = parse_duration(arg);
+		return so->duration < 0 ? bad(p, "--duration '%s': not a time (90, 30s, 10m, 2h)",
+					      arg) : 0;
+	case 1001:
+		v = parse_count(arg, 1, 1LL << 50);
+		so->ops = v;
+		return v < 0 ? bad(p, "--ops '%s': not a number of ops", arg) : 0;
+	case 1002:
+		so->workers = v = parse_count(arg, 1, 256);
+		return v < 0 ? bad(p, "--workers '%s': not a number from 1 to 256", arg) : 0;
+	case 1003:
+		so->depth = v = parse_count(arg, 1, 256);
+		return v < 0 ? bad(p, "--depth '%s': not a number from 1 to 256", arg) : 0;
+	case 1008:
+		so->chaos = v = parse_count(arg, 0, 10);
+		return v < 0 ? bad(p, "--chaos '%s': not a percentage from 0 to 10", arg) : 0;
+	case 1009:
+		so->checkpoint = parse_duration(arg);
+		return so->checkpoint < 0.5 ? bad(p, "--checkpoint '%s': not a time of 0.5 s "
+						  "or more", arg) : 0;
+	case 1010:
+		if (parse_size(arg, &so->block) < 0 || !so->block || so->block % 512 ||
+		    so->block > 4 * MiB)
+			return bad(p, "--block '%s': not a size of 512-byte sectors up to 4m", arg);
+		return 0;
+	}
+	*(c == 1004 ? &so->record : c == 1005 ? &so->replay : c == 1006 ? &so->disturb :
+	  &so->mix) = arg;
 	return 0;
 }
 
@@ -271,6 +391,8 @@ static int parse_one(struct parse *p, int c, char *arg, const char *text)
 	case ':': return bad(p, "option '%s' needs a value", text);
 	case '?': return bad(p, "unknown option '%s'", text);
 	}
+	if (c >= 1000)
+		return parse_stress(p, c, arg);
 	parse_word(o, c, arg);
 	return 0;
 }
@@ -281,6 +403,10 @@ static int parse_combinations(struct parse *p)
 		return bad(p, "%s and --nfs-url go together", "--nfs");
 	if (p->o->user.destroy && !p->o->user.device)
 		return bad(p, "%s goes with --device", "--destroy");
+	if (p->o->stress.record && p->o->stress.replay)
+		return bad(p, "%s and --replay do not go together", "--record");
+	if (p->o->cmd == CMD_STRESS && p->o->sel == SEL_FULL)
+		return bad(p, "%s: stress draws from every variant already", "--full");
 	return 0;
 }
 
@@ -292,6 +418,9 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 	memset(o, 0, sizeof(*o));
 	o->timeout = OPT_TIMEOUT_DEFAULT;
 	o->race_seconds = OPT_RACE_DEFAULT;
+	o->stress.depth = STRESS_DEPTH_DEFAULT;
+	o->stress.chaos = STRESS_CHAOS_DEFAULT;
+	o->stress.checkpoint = STRESS_CHECKPOINT_DEFAULT;
 	*err = 0;
 	if (argc < 2)
 		return bad(&p, "%s", "no command given");
@@ -314,8 +443,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 	return parse_combinations(&p);
 }
 
-/* 'value' for a shell: single quotes, each ' as '\'' */
-static void shell_word(struct strbuf *out, const char *opt, const char *v)
+void shell_word(struct strbuf *out, const char *opt, const char *v)
 {
 	sb_addf(out, " %s '", opt);
 	for (; *v; v++) {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include "env.h"
 
-enum command { CMD_NONE, CMD_LIST, CMD_RUN, CMD_HELP, CMD_VERSION };
+enum command { CMD_NONE, CMD_LIST, CMD_RUN, CMD_STRESS, CMD_HELP, CMD_VERSION };
 
 enum selection {
 	SEL_DEFAULT,	/* one size/offset variant per combination */
@@ -44,7 +44,24 @@ struct options {
 	enum observe_mode observe;	/* --observe auto|on|off */
 	int list_json;		/* list --json: every case as JSON on stdout */
 	int verbose;
+	struct stress_opts {	/* iovbed stress */
+		double duration;	/* --duration: seconds (0: until --ops) */
+		unsigned long long ops;	/* --ops: ops in all (0: until --duration) */
+		int workers;		/* --workers (0: one per CPU) */
+		unsigned depth;		/* --depth: IOs in flight per worker */
+		const char *record;	/* --record FILE */
+		const char *replay;	/* --replay FILE */
+		const char *disturb;	/* --disturb LIST (NULL: all the kernel allows) */
+		const char *mix;	/* --mix LIST: op kinds drawn (NULL: all) */
+		int chaos;		/* --chaos PCT (0 to 10) */
+		double checkpoint;	/* --checkpoint SECS */
+		size_t block;		/* --block SIZE: every op this size (0: the rows') */
+	} stress;
 };
+#define STRESS_DURATION_DEFAULT 60.0
+#define STRESS_DEPTH_DEFAULT 4
+#define STRESS_CHAOS_DEFAULT 5
+#define STRESS_CHECKPOINT_DEFAULT 5.0
 
 /* Parse argv. 0 ok; -1 with a one-line message in err (exit 2). What it
  * allocates goes with options_free (also after a failed parse). */
@@ -56,5 +73,7 @@ struct strbuf;
 /* The options that shaped a run's cases, as a shell command line would
  * give them (each value quoted): what a reproduce line must carry. */
 void options_shaping(const struct options *o, struct strbuf *out);
+/* " OPT 'value'" for a shell (each ' as '\''). */
+void shell_word(struct strbuf *out, const char *opt, const char *v);
 
 #endif

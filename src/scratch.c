@@ -1,6 +1,7 @@
 /* Scratch directory, reclaim of killed runs, signals, machine-wide locks. */
 #include "scratch.h"
 #include "loop.h"
+#include "swapfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -192,6 +193,7 @@ static void reclaim_one(const char *dir, reclaim_fn *const *hooks, struct strbuf
 	/* first the plugins' own (an NFS export holds the filesystem below) */
 	for (; hooks && *hooks; hooks++)
 		(*hooks)(dir, log);
+	swap_off_below(dir, log);	/* a stress run's swap file */
 	unmount_below(dir, log);
 	loop_detach_below(dir, log);
 	if (added > 0 && hugetlb_adjust(-added, &got, NULL) == 0 && log)
@@ -305,6 +307,7 @@ void scratch_close(struct scratch *s)
 	if (!*s->dir)
 		return;
 	hugetlb_release(s);
+	swap_off_below(s->dir, NULL);
 	unmount_below(s->dir, NULL);
 	rm_rf(s->dir);
 	if (s->lockfd >= 0)

@@ -25,6 +25,8 @@ void errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 uint64_t mix64(uint64_t x);
 uint64_t unmix64(uint64_t x);
 uint64_t hash_str(const char *s);
+/* Is word one of the comma-separated words of list? */
+int list_has(const char *list, const char *word);
 
 /* snprintf for paths: -1 (ENAMETOOLONG) instead of a silent truncation. */
 int pathf(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -35,7 +35,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP the integration test needs root (mounts, loop devices, /proc/kpageflags)"
 	exit 0
 fi
-for c in pgrep losetup blkid mkfs.ext4 mount umount truncate mktemp diff sed grep awk; do
+for c in pgrep losetup blkid mkfs.ext4 mkswap mount umount truncate mktemp diff sed grep awk; do
 	command -v "$c" >/dev/null 2>&1 ||
 		bail "the integration test needs '$c', which is not installed (./install-deps.sh)"
 done
@@ -62,11 +62,14 @@ check() {	# check NAME CONDITION-EXIT-STATUS [DETAIL]
 }
 
 leftovers() {	# what a run of ours may have left: loops, mounts, scratch dirs,
-		# processes (a FUSE daemon is a forked iovbed)
+		# processes (a FUSE daemon is a forked iovbed), a stress run's swap
+		# file and cgroup
 	losetup -a 2>/dev/null | grep -F "$BASE/run."
 	grep -F "$BASE/run." /proc/mounts
 	ls -d "$BASE"/run.* 2>/dev/null
 	pgrep -x iovbed | sed 's/^/process /'
+	grep -F "$BASE/run." /proc/swaps | sed 's/^/swap /'
+	find /sys/fs/cgroup -maxdepth 2 -name 'iovbed-stress.*' 2>/dev/null | sed 's/^/cgroup /'
 }
 
 settle_leftovers() {	# autoclear and lazy unmounts may take a moment
@@ -409,6 +412,118 @@ check "observe: each of the 6 reference IOs observed, or unobservable or skipped
 		echo 0 || echo 1)"
 left=$(ls -d /var/tmp/iovbed-observe.* 2>/dev/null; losetup -a 2>/dev/null | grep -F iovbed-observe.)
 check "observe: nothing left behind" "$([ -z "$left" ] && echo 0 || echo 1)" "$left"
+# 8. iovbed stress: a short run on this machine's targets with every
+#    disturber it allows, its three self-tests (each must fail, the FUSE
+#    one named by op and seed, and its replay must fail at the same op),
+#    a record replayed, SIGINT, bad usage. Nothing may be left behind.
+if [ "$QUICK" = 1 ]; then
+	SDUR=8
+	STARGETS="--filter ext4/*,loop-dio/*,tmpfs/*,fuse/*"
+else
+	SDUR=20
+	STARGETS=""
+fi
+hugepages=$(cat /proc/sys/vm/nr_hugepages)
+snapshot >"$work/before"
+# shellcheck disable=SC2086
+(cd "$work/cwd" && "$IOVBED" stress --seed 1 --duration $SDUR $STARGETS --json "$work/stress.json" \
+	>"$work/stress.out" 2>"$work/stress.err")
+rc=$?
+snapshot >"$work/after"
+sed 's/^/# /' "$work/stress.err" | grep -v '^#   w[0-9]' | head -80
+check "stress: a $SDUR s run on this machine's targets passes (exit $rc)" "$([ $rc = 0 ] && echo 0 || echo 1)"
+check "stress: ops ran and their data was verified" \
+	"$(grep -q '^stress: [0-9.]* s, [1-9][0-9]* ops .* verified [0-9.]* MB by the ops' "$work/stress.err" &&
+	   ! grep -q 'verified 0.0 MB by the ops' "$work/stress.err" && echo 0 || echo 1)"
+bad=$(sed -n '/^disturbers/,/^checkpoints/p' "$work/stress.err" | grep -v '^disturbers\|^checkpoints' |
+	grep -v '^  [a-z-]* *\(achieved: .\|SKIP: .\)')
+check "stress: every disturber achieved something by the kernel's counters, or skips saying why" \
+	"$([ -z "$bad" ] && grep -q '^  fork  *achieved: ' "$work/stress.err" && echo 0 || echo 1)" "$bad"
+check "stress: at least one checkpoint, JSON written" \
+	"$(grep -q '^checkpoints: [1-9]' "$work/stress.err" && grep -q '"exit": 0' "$work/stress.json" &&
+	   echo 0 || echo 1)"
+written=$(diff "$work/before" "$work/after"; ls -A "$work/cwd")
+check "stress: nothing written to /, \$HOME or the working directory" "$([ -z "$written" ] && echo 0 || echo 1)" "$written"
+left=$(settle_leftovers)
+check "stress: nothing left behind (swap file, cgroup, loops, mounts, daemons)" \
+	"$([ -z "$left" ] && [ "$(cat /proc/sys/vm/nr_hugepages)" = "$hugepages" ] && echo 0 || echo 1)" "$left"
+
+# The FUSE daemon corrupts one byte of its replies at one offset of its
+# file: the run fails within seconds naming the op and the seed, and the
+# replay line it prints, run verbatim, fails at the same op.
+t0=$(date +%s)
+"$IOVBED" stress --seed 1 --duration 60 --filter 'fuse/*' --disturb corrupt-reply >/dev/null \
+	2>"$work/corrupt.err"
+rc=$?
+secs=$(( $(date +%s) - t0 ))
+failop=$(sed -n 's/^FAIL: seed 1, worker [0-9]*, op #[0-9]*: \(.*\) slot=[0-9-]* \(.*\)/\1 \2/p' "$work/corrupt.err")
+check "stress self-test: a corrupted FUSE reply fails the run within seconds, naming seed and op (exit $rc, $secs s)" \
+	"$([ $rc = 1 ] && [ -n "$failop" ] && [ $secs -lt 30 ] &&
+	   grep -q '^data:   found    ' "$work/corrupt.err" && grep -q '^the last [0-9]* ops of worker' \
+	   "$work/corrupt.err" && echo 0 || echo 1)" "$(head -20 "$work/corrupt.err")"
+line=$(sed -n 's/^replay: //p' "$work/corrupt.err")
+record=$(echo "$line" | sed -n "s/.*--replay '\([^']*\)'.*/\1/p")
+eval "$line" >/dev/null 2>"$work/replay.err"
+rrc=$?
+refail=$(sed -n 's/^FAIL: seed 1, worker [0-9]*, op #[0-9]*: \(.*\) slot=[0-9-]* \(.*\)/\1 \2/p' "$work/replay.err")
+check "stress self-test: its replay, run verbatim, fails at the same op (exit $rrc)" \
+	"$([ $rrc = 1 ] && [ -n "$refail" ] && [ "$refail" = "$failop" ] && echo 0 || echo 1)" \
+	"$line
+original: $failop
+replayed: $refail"
+[ -n "$record" ] && rm -f "$record"
+
+# Stale bytes written into a MAP_SHARED buffer's file behind the mapping
+# (after a verified read into it): the checkpoint's data-in-file check fails.
+"$IOVBED" stress --seed 1 --duration 60 --filter 'ext4/*/shm-ext4/read/*' --disturb stale-behind \
+	>/dev/null 2>"$work/stale.err"
+rc=$?
+check "stress self-test: stale bytes behind a MAP_SHARED mapping fail the data-in-file check (exit $rc)" \
+	"$([ $rc = 1 ] && grep -q '^FAIL: seed 1, checkpoint 1 ' "$work/stale.err" &&
+	   grep -q "^data: the buffer's own file after fsync" "$work/stale.err" && echo 0 || echo 1)" \
+	"$(head -12 "$work/stale.err")"
+# A pin kept (an io_uring registration never dropped) fails the pin check.
+"$IOVBED" stress --seed 1 --duration 60 --filter 'tmpfs/sync/*' --disturb pin-keep \
+	>/dev/null 2>"$work/pin.err"
+rc=$?
+check "stress self-test: a pin kept past a checkpoint fails the pin check (exit $rc)" \
+	"$([ $rc = 1 ] && grep -q '^FAIL: seed 1, checkpoint 1 ' "$work/pin.err" &&
+	   grep -q '^pins: leak: ' "$work/pin.err" && echo 0 || echo 1)" "$(head -12 "$work/pin.err")"
+left=$(settle_leftovers)
+check "stress: nothing left behind after the self-tests" "$([ -z "$left" ] && echo 0 || echo 1)" "$left"
+
+# A record replays: the same ops in one thread, their data judged again.
+"$IOVBED" stress --seed 2 --ops 3000 --filter 'tmpfs/*,loop-dio/*' --record "$work/ops" >/dev/null \
+	2>"$work/rec.err"
+rc=$?
+"$IOVBED" stress --replay "$work/ops" --filter 'tmpfs/*,loop-dio/*' >/dev/null 2>"$work/rep.err"
+rrc=$?
+n=$(grep -c '^w[0-9]' "$work/ops")
+check "stress: --record writes every op, --replay runs them again (exits $rc, $rrc, $n ops)" \
+	"$([ $rc = 0 ] && [ $rrc = 0 ] && [ "$n" = 3000 ] &&
+	   grep -q "^replay: 3000 ops run from $work/ops" "$work/rep.err" && echo 0 || echo 1)" \
+	"$(tail -3 "$work/rep.err")"
+
+# SIGINT: the run stops, prints its summary so far, cleans up, exits 130.
+"$IOVBED" stress --seed 3 --duration 120 >/dev/null 2>"$work/sint.err" &
+pid=$!
+sleep 10
+kill -INT $pid
+wait $pid
+rc=$?
+left=$(settle_leftovers)
+check "stress: SIGINT stops it with the summary so far, exit 130, nothing left behind" \
+	"$([ $rc = 130 ] && grep -q '^stress: interrupted' "$work/sint.err" && [ -z "$left" ] &&
+	   [ "$(cat /proc/sys/vm/nr_hugepages)" = "$hugepages" ] && echo 0 || echo 1)" "exit $rc: $left"
+
+for args in "stress --disturb nosuch" "stress --record a --replay b" "stress --chaos 11" "stress --mix foo" \
+	"run --depth 3" "stress --full"; do
+	# shellcheck disable=SC2086
+	"$IOVBED" $args >/dev/null 2>"$work/usage.err"
+	rc=$?
+	check "iovbed $args: exit 2 with a message" \
+		"$([ $rc = 2 ] && head -1 "$work/usage.err" | grep -q '^iovbed: ' && echo 0 || echo 1)" "exit $rc"
+done
 
 echo "1..$step"
 echo "# $((step - failures)) passed, $failures failed"

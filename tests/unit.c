@@ -43,7 +43,7 @@ int main(void)
 		return 99;
 	if (unit_pattern_register() || unit_checks_register() || unit_matrix_register() ||
 	    unit_fused_register() || unit_paths_register() || unit_observe_register() ||
-	    unit_pins_register()) {
+	    unit_pins_register() || unit_stress_register()) {
 		printf("Bail out! registering the unit tests failed: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 99;

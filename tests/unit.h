@@ -11,6 +11,7 @@ int unit_fused_register(void);
 int unit_paths_register(void);
 int unit_observe_register(void);
 int unit_pins_register(void);
+int unit_stress_register(void);
 
 /* A scratch file for fakes (vmstat, pagemap, kmsg): path written to out. */
 int unit_tmpfile(char *out, size_t len, const void *data, size_t n);

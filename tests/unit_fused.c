@@ -101,6 +101,30 @@ static void test_hold(void)
 	free(st.data);
 }
 
+/* The corrupt fault: keyed to file and offset, it hits every reply that
+ * covers the offset, and only those. */
+static void test_corrupt_fault(void)
+{
+	struct fused_state st;
+	char status[512];
+	long arg;
+
+	init(&st);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "data", 0, 4096), -1);
+	CU_ASSERT_EQUAL(fused_command(&st, "corrupt data 5000", &arg), CMD_CORRUPT);
+	CU_ASSERT_EQUAL(fused_command(&st, "corrupt script 5000", &arg), CMD_BAD);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "data", 4096, 4096), 904);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "data", 5000, 1), 0);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "data", 0, 5000), -1);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "data", 5001, 4096), -1);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "disk", 4096, 4096), -1);
+	fused_status(&st, status, sizeof(status));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, " corrupted 2 "));
+	fused_command(&st, "reset", &arg);
+	CU_ASSERT_EQUAL(fused_corrupt_pos(&st, "data", 4096, 4096), -1);
+	free(st.data);
+}
+
 static void test_request_log(void)
 {
 	struct fused_state st;
@@ -132,6 +156,7 @@ int unit_fused_register(void)
 	ADD_TEST(s, test_commands);
 	ADD_TEST(s, test_write_payload_checked);
 	ADD_TEST(s, test_hold);
+	ADD_TEST(s, test_corrupt_fault);
 	ADD_TEST(s, test_request_log);
 	return 0;
 }

@@ -108,8 +108,6 @@ static void action_counts(const struct target_ops *t, const struct action_ops *a
 			*all += engine_count;
 			if (a->flags & ACT_SELFTEST)
 				continue;
-			/* engines whose IO never sees the buffer cannot be held on
-			 * it; uring-fixed cannot register file-backed MAP_SHARED pages */
 			if (a->flags & ACT_EVERY_ENGINE)
 				*dflt += holdable_engines(d, buffer_table[bi]);
 			else

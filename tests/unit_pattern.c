@@ -42,6 +42,35 @@ static void test_fill_check_any_offset(void)
 	free(b);
 }
 
+/* The check compares whole blocks of words at once: a single bad byte
+ * anywhere (the unaligned head, a block, the tail), at any file offset
+ * and any buffer alignment, is found exactly and counted once. */
+static void test_every_position_found(void)
+{
+	unsigned char *raw = malloc(1024 + 8);
+	off_t offs[] = { 0, 3, 8, 4093 };
+	size_t a, o, i, len = 1000;
+	struct mismatch m;
+	int wrong = 0;
+
+	for (a = 0; a < 8; a += 3) {
+		for (o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+			unsigned char *b = raw + a;
+
+			pattern_fill(b, len, 77, offs[o]);
+			for (i = 0; i < len; i++) {
+				b[i] ^= 0x81;
+				wrong += pattern_check(b, len, 77, offs[o], &m) != 1 || m.pos != i ||
+					 m.bad_bytes != 1 || m.file_off != offs[o] + (off_t)i;
+				b[i] ^= 0x81;
+			}
+			wrong += pattern_check(b, len, 77, offs[o], NULL) != 0;
+		}
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	free(raw);
+}
+
 static void test_seed_matters(void)
 {
 	unsigned char *b = malloc(LEN);
@@ -144,6 +173,7 @@ int unit_pattern_register(void)
 		return -1;
 	ADD_TEST(s, test_mix_roundtrip);
 	ADD_TEST(s, test_fill_check_any_offset);
+	ADD_TEST(s, test_every_position_found);
 	ADD_TEST(s, test_seed_matters);
 	ADD_TEST(s, test_corrupt_byte_fails);
 	ADD_TEST(s, test_misplaced_data_named);
