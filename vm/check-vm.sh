@@ -125,7 +125,8 @@ check_matrix() {	# check_matrix K DIR
 }
 
 # Each case that ran says where the kernel showed its flavour, or why it
-# could not: "observed at HOOK" or "declared; unobservable: hook, errno".
+# could not: "observed at HOOK" (none: "observed: no iterator reached
+# ..."), or "declared; unobservable: hook, errno".
 # Anything else (a contradiction, an attached observer that saw nothing)
 # fails; so does a case with no flavour line at all.
 check_observed() {	# check_observed K DIR
@@ -133,9 +134,10 @@ check_observed() {	# check_observed K DIR
 			if ($0 !~ /# SKIP/) { l = $0; sub(/^(not )?ok [0-9]+ /, "", l); id = l
 				sub(/ .*/, "", id) }
 			next }
-	     id != "" && /^# flavour [A-Z_]+: observed at / { st = "observed" }
-	     id != "" && /^# flavour [A-Z_]+: declared; unobservable: / { st = "unobservable" }
-	     id != "" && /^# flavour [A-Z_]+: / && !/: observed at |: declared; unobservable: / { st = "wrong" }
+	     id != "" && /^# flavour [A-Za-z_]+: observed(:| at) / { st = "observed" }
+	     id != "" && /^# flavour [A-Za-z_]+: declared; unobservable: / { st = "unobservable" }
+	     id != "" && /^# flavour [A-Za-z_]+: / &&
+		!/: observed(:| at) |: declared; unobservable: / { st = "wrong" }
 	     END { if (id != "") print id, st }' "$2/phase-1.tap" >"$2/observed"
 	nobs=$(grep -c ' observed$' "$2/observed")
 	nun=$(grep -c ' unobservable$' "$2/observed")
