@@ -161,9 +161,14 @@ void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *
 	char err[ERRLEN];
 	int have_file = w->fd >= 0 && fstat(w->fd, &st) == 0;
 
-	if (w->declared == ITER_NONE && w->fd < 0)
-		return case_observe_drop(bed);	/* no iterator, no file: nothing to judge */
 	o->set = 1;
+	if (w->declared == ITER_NONE && w->fd < 0) {	/* no iterator, no file */
+		o->state = OBSV_UNOBSERVABLE;
+		o->declared = ITER_NONE;
+		snprintf(o->why, sizeof(o->why), "unobservable: no iterator and no file of "
+			 "its own to watch");
+		return case_observe_drop(bed);
+	}
 	o->declared = w->misdeclared ? flavour_misdeclared(w->declared) : w->declared;
 	if (!bed->obs) {
 		o->state = OBSV_DECLARED;

@@ -363,13 +363,23 @@ int obs_record_of(const struct obs_record *r, const struct obs_file *file)
 /* A record of the path in that role (OBS_C_ITER: the entry, OBS_C_XPORT:
  * the transport), of file if given and the role knows files; PATH_COUNT:
  * any hook that reads an iterator. */
+/* A kernel worker's IO (the loop device writing its backing file, the
+ * writeback of another file) is never a case's own entry: a case enters
+ * the kernel from its own tasks (iovbed, its io_uring workers). */
+static int kernel_worker(const struct obs_record *r)
+{
+	return !strncmp(r->comm, "kworker/", 8);
+}
+
 static int is_record_of(const struct obs_record *r, enum path_class path, int role,
 			const struct obs_file *file)
 {
 	const struct obs_hook *h = &obs_hook_table[r->hook];
 
+	if (path == PATH_COUNT && (!role || role == OBS_C_ITER))
+		return has_iter(h->cls) && (!role || h->cls == role) && !kernel_worker(r);
 	if (path == PATH_COUNT)
-		return role ? h->cls == role : has_iter(h->cls);
+		return h->cls == role;
 	if (h->path != path || h->cls != role)
 		return 0;
 	return !file || role != OBS_C_ITER || obs_record_of(r, file);

@@ -77,7 +77,12 @@ static void tap_flavour(FILE *f, const struct result *res)
 
 	if (!o->set)
 		return;		/* not run as far as its IO */
-	if (o->state == OBSV_OBSERVED)
+	if (o->state == OBSV_OBSERVED && (res->failed & CHK_FLAVOUR))
+		fprintf(f, "# flavour %s: declared, contradicted at %s\n", flavour_name(o->declared),
+			o->where);
+	else if (o->state == OBSV_OBSERVED && o->declared == ITER_NONE)
+		fprintf(f, "# flavour none: observed: %s\n", o->where);
+	else if (o->state == OBSV_OBSERVED)
 		fprintf(f, "# flavour %s: observed at %s\n", flavour_name(o->declared), o->where);
 	else if (o->state == OBSV_UNOBSERVABLE)
 		fprintf(f, "# flavour %s: declared; %s\n", flavour_name(o->declared), o->why);

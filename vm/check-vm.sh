@@ -38,7 +38,11 @@ SELFTESTS="$SELFTESTS,regress/cow-vmsplice/anon/child-writes,regress/dirty-pipe/
 SELFTESTS="$SELFTESTS,regress/uring-fork/anon/read-before-fork,regress/dio-fork/lost-read"
 SELFTESTS="$SELFTESTS,regress/cow-vmsplice/hugetlb/child-writes"
 SELFTESTS="$SELFTESTS,regress/splice-truncate/foreign-bytes"
-NSELFTESTS=9
+# the observer's and the exact pin count's: a declared flavour the kernel
+# contradicts, pages pinned twice while the pins balance
+SELFTESTS="$SELFTESTS,fuse/sync/anon/read/64k+512/misdeclared,fuse/vector/anon/write/64k+512/misdeclared"
+SELFTESTS="$SELFTESTS,fuse/sync/anon/read/64k+512/pinned-twice,fuse/aio/anon/write/64k+512/pinned-twice"
+NSELFTESTS=13
 MANIFEST=${IOVBED_MANIFEST:-$(dirname "$0")/../tests/default-matrix.manifest}
 
 n=0 failures=0
@@ -120,6 +124,31 @@ check_matrix() {	# check_matrix K DIR
 		"$1: 9p page-cache IO reaches the transport as $folio"
 }
 
+# Each case that ran says where the kernel showed its flavour, or why it
+# could not: "observed at HOOK" (none: "observed: no iterator reached
+# ..."), or "declared; unobservable: hook, errno".
+# Anything else (a contradiction, an attached observer that saw nothing)
+# fails; so does a case with no flavour line at all.
+check_observed() {	# check_observed K DIR
+	awk '/^(not )?ok [0-9]+ / { if (id != "") print id, st; id = ""; st = "none"
+			if ($0 !~ /# SKIP/) { l = $0; sub(/^(not )?ok [0-9]+ /, "", l); id = l
+				sub(/ .*/, "", id) }
+			next }
+	     id != "" && /^# flavour [A-Za-z_]+: observed(:| at) / { st = "observed" }
+	     id != "" && /^# flavour [A-Za-z_]+: declared; unobservable: / { st = "unobservable" }
+	     id != "" && /^# flavour [A-Za-z_]+: / &&
+		!/: observed(:| at) |: declared; unobservable: / { st = "wrong" }
+	     END { if (id != "") print id, st }' "$2/phase-1.tap" >"$2/observed"
+	nobs=$(grep -c ' observed$' "$2/observed")
+	nun=$(grep -c ' unobservable$' "$2/observed")
+	grep -v ' observed$\| unobservable$' "$2/observed" >"$2/observed.wrong"
+	check "$([ "$nobs" -gt 0 ] && [ ! -s "$2/observed.wrong" ] && echo 1)" \
+		"$1: each case's flavour observed ($nobs) or unobservable with the reason ($nun); \
+$(wc -l <"$2/observed.wrong") neither"
+	sed 's/^/# neither: /' "$2/observed.wrong" | head -10
+	sed -n 's/^\(observed ITER_[A-Z]*: .*\)/# \1/p' "$2/phase-1.err"
+}
+
 # Every case of the checked-in manifest of the default matrix ran (or
 # skipped with its reason) in the guest: a case dropped from the matrix
 # shows here, not as silence.
@@ -183,6 +212,7 @@ guest() {	# guest K: boot it, check what it measured
 	[ $rc -lt 124 ] || { tail -40 "$dir/console.txt"; return; }
 	check_matrix "$1" "$dir"
 	check_manifest "$1" "$dir"
+	check_observed "$1" "$dir"
 	check_cross "$1" "$dir"
 	check_selftests "$1" "$dir"
 }
