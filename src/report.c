@@ -84,6 +84,8 @@ static void tap_flavour(FILE *f, const struct result *res)
 		fprintf(f, "# flavour none: observed: %s\n", o->where);
 	else if (o->state == OBSV_OBSERVED)
 		fprintf(f, "# flavour %s: observed at %s\n", flavour_name(o->declared), o->where);
+	if (o->state == OBSV_OBSERVED && o->xport_seen)
+		fprintf(f, "# transport: observed at %s\n", o->xport_where);
 	else if (o->state == OBSV_UNOBSERVABLE)
 		fprintf(f, "# flavour %s: declared; %s\n", flavour_name(o->declared), o->why);
 	else
