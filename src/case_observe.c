@@ -55,6 +55,9 @@ static void compare(struct bed *bed, const struct obs_window *win, const struct 
 	if (oc->role != OBS_C_XPORT) {
 		res->obs.seen = seen;
 		snprintf(res->obs.where, sizeof(res->obs.where), "%s", where);
+	} else {
+		res->obs.xport_seen = seen;
+		snprintf(res->obs.xport_where, sizeof(res->obs.xport_where), "%s", where);
 	}
 	if (seen & (1u << declared))
 		return;

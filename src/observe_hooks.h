@@ -60,6 +60,13 @@
 	X(v9fs_file_read_iter,		OBS_C_ITER,	PATH_9P, 2, 2, 1) \
 	X(v9fs_file_write_iter,		OBS_C_ITER,	PATH_9P, 2, 2, 1) \
 	X(netfs_unbuffered_read_iter,	OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	/* ... before netfs (6.1): cache=loose and cache=mmap files enter \
+	 * through the generic page cache entries (ext4 buffered IO passes \
+	 * there too: only the case's own file counts) and O_DIRECT on them \
+	 * reaches the address space's direct_IO */ \
+	X(generic_file_read_iter,	OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	X(generic_file_write_iter,	OBS_C_ITER,	PATH_9P, 2, 2, 1) \
+	X(v9fs_direct_IO,		OBS_C_ITER,	PATH_9P, 2, 2, 1) \
 	X(netfs_unbuffered_write_iter,	OBS_C_ITER,	PATH_9P, 2, 2, 1) \
 	X(p9_client_read,		OBS_C_XPORT,	PATH_9P, 3, 3, 0) \
 	X(p9_client_write,		OBS_C_XPORT,	PATH_9P, 3, 3, 0) \

@@ -71,19 +71,29 @@ static void tap_failure(struct report *r, const struct bed *bed, const struct tc
 }
 
 /* The case's flavour: observed where, or why it is only declared. */
+static void tap_observed(FILE *f, const struct result *res)
+{
+	const struct obs_result *o = &res->obs;
+
+	if (res->failed & CHK_FLAVOUR)
+		fprintf(f, "# flavour %s: declared, contradicted at %s\n", flavour_name(o->declared),
+			o->where);
+	else if (o->declared == ITER_NONE)
+		fprintf(f, "# flavour none: observed: %s\n", o->where);
+	else
+		fprintf(f, "# flavour %s: observed at %s\n", flavour_name(o->declared), o->where);
+	if (o->xport_seen)
+		fprintf(f, "# transport: observed at %s\n", o->xport_where);
+}
+
 static void tap_flavour(FILE *f, const struct result *res)
 {
 	const struct obs_result *o = &res->obs;
 
 	if (!o->set)
 		return;		/* not run as far as its IO */
-	if (o->state == OBSV_OBSERVED && (res->failed & CHK_FLAVOUR))
-		fprintf(f, "# flavour %s: declared, contradicted at %s\n", flavour_name(o->declared),
-			o->where);
-	else if (o->state == OBSV_OBSERVED && o->declared == ITER_NONE)
-		fprintf(f, "# flavour none: observed: %s\n", o->where);
-	else if (o->state == OBSV_OBSERVED)
-		fprintf(f, "# flavour %s: observed at %s\n", flavour_name(o->declared), o->where);
+	if (o->state == OBSV_OBSERVED)
+		tap_observed(f, res);
 	else if (o->state == OBSV_UNOBSERVABLE)
 		fprintf(f, "# flavour %s: declared; %s\n", flavour_name(o->declared), o->why);
 	else

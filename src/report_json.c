@@ -77,6 +77,10 @@ static void json_observation(FILE *f, const struct result *res)
 	json_write_str(f, o->where);
 	fprintf(f, ", \"why\": ");
 	json_write_str(f, o->why);
+	if (o->xport_seen) {
+		fprintf(f, ", \"transport_where\": ");
+		json_write_str(f, o->xport_where);
+	}
 	fprintf(f, ", \"window\": %s}", o->window.len ? sb_str(&o->window) : "null");
 }
 

@@ -36,6 +36,8 @@ struct obs_result {
 	enum flavour declared;
 	unsigned seen;		/* 1 << flavour of each flavour the case's hooks saw */
 	char where[160];	/* the first record: hook, task, raw iter_type and its name */
+	unsigned xport_seen;	/* ... and at its transport (9p, NFS), if it has one */
+	char xport_where[160];
 	char why[ERRLEN];	/* declared or unobservable: the reason */
 	struct strbuf window;	/* every record of the window, as JSON */
 };

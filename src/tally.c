@@ -101,6 +101,10 @@ static void tally_obs(struct tally *r, const struct bed *bed, const struct tcase
 			snprintf(r->flav_where[f], sizeof(r->flav_where[f]), "%s",
 				 (enum flavour)f == o->declared ? o->where :
 				 "in the window beside the declared flavour");
+		} else if ((o->xport_seen & (1u << f)) && !r->flav_case[f][0]) {
+			snprintf(r->flav_case[f], sizeof(r->flav_case[f]), "%s", tc->id);
+			snprintf(r->flav_where[f], sizeof(r->flav_where[f]), "%s (its transport)",
+				 o->xport_where);
 		}
 }
 

@@ -38,7 +38,7 @@ struct tally {
 	 * not observed; per flavour, the first case that observed it */
 	size_t obs[PATH_COUNT + 1][OBSV_BROKEN + 1];
 	char obs_why[PATH_COUNT + 1][ERRLEN];
-	char flav_case[ITER_NONE][TCASE_ID_LEN], flav_where[ITER_NONE][160];
+	char flav_case[ITER_NONE][TCASE_ID_LEN], flav_where[ITER_NONE][192];
 	struct strbuf failed, todo;	/* ids of failed/broken and TODO cases */
 	struct skip_group skips[SKIP_GROUPS];
 	size_t nskips;
