@@ -103,7 +103,7 @@ static int io_in_thread(struct case_ctx *c, char *err)
  * path on the case's own file, the transport's flavour if it has one. */
 static void observe_end(struct case_ctx *c)
 {
-	const struct kver *v = &c->bed->prof.v;
+	const struct kver *v = &c->bed->prof.running;
 	const struct target_ops *t = c->t->ops;
 	struct obs_want w = {
 		.path = c->t->found.path, .fd = c->fd,

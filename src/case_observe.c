@@ -62,9 +62,9 @@ static void compare(struct bed *bed, const struct obs_window *win, const struct 
 	if (seen & (1u << declared))
 		return;
 	flavours_text(seen, names, sizeof(names));
-	fail(res, CHK_FLAVOUR, "flavour: declared %s at the %s (profile %s), observed %s: %s\n",
+	fail(res, CHK_FLAVOUR, "flavour: declared %s at the %s (kernel %d.%d), observed %s: %s\n",
 	     flavour_name(declared), obs_role_name(oc->role ? oc->role : OBS_C_ITER),
-	     bed->prof.name, names, where);
+	     bed->prof.running.major, bed->prof.running.minor, names, where);
 }
 
 static void judged(struct bed *bed, const struct obs_window *win, const struct obs_want *w,

@@ -50,6 +50,8 @@ int profile_init(struct profile *p, const char *forced_version)
 		return -1;
 	}
 	snprintf(p->name, sizeof(p->name), "%d.%d", p->v.major, p->v.minor);
+	if (kver_running(&p->running) < 0)
+		p->running = p->v;
 	return 0;
 }
 

@@ -9,6 +9,10 @@ struct profile {
 	struct kver v;
 	char name[32];		/* "6.18" */
 	int forced;		/* chosen with --profile, not the running kernel */
+	/* The kernel that runs: what the observer compares the kernel's
+	 * flavours with (--profile changes the rules a case is judged by,
+	 * not what this kernel builds); v where it cannot be read. */
+	struct kver running;
 };
 
 int profile_init(struct profile *p, const char *forced_version);

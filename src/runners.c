@@ -41,7 +41,7 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 	}
 	case_observe_end(bed, &(struct obs_want){
 		.path = tc->k->at == AT_ENTRY ? t->found.path : PATH_COUNT, .at = tc->k->at, .fd = -1,
-		.declared = tc->k->flavour(&bed->prof.v), .transport = ITER_NONE, .did_io = 1 }, res);
+		.declared = tc->k->flavour(&bed->prof.running), .transport = ITER_NONE, .did_io = 1 }, res);
 	if (tc->k->verify && tc->k->verify(t, &out, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
 	if (out.failed) {
@@ -77,7 +77,7 @@ static void run_regress_case(struct bed *bed, const struct tcase *tc, struct res
 		return not_run(res, ret == 2 ? SETUP_SKIP : SETUP_BROKEN, why);
 	}
 	case_observe_end(bed, &(struct obs_want){ .path = PATH_COUNT, .at = tc->r->at, .fd = -1,
-		.declared = tc->r->flavour(&bed->prof.v), .transport = ITER_NONE, .did_io = 1 }, res);
+		.declared = tc->r->flavour(&bed->prof.running), .transport = ITER_NONE, .did_io = 1 }, res);
 	if (ret > 0) {
 		res->data_ok = 0;
 		failed(res, CHK_DATA);
