@@ -100,8 +100,12 @@ static void *receive(void *arg)
 		if (n <= 0) {
 			r->error = n < 0 ? errno : 0;
 			/* the sender must not wait for a reader that is gone (a
-			 * buffer unmapped under a stress run: EFAULT) */
-			shutdown(r->sock, SHUT_RDWR);
+			 * buffer unmapped under a stress run: EFAULT): closed with
+			 * data unread, the socket resets the connection and the
+			 * sender's sendfile fails (shutdown alone left it waiting
+			 * for window space forever: a stress run hung in CI) */
+			close(r->sock);
+			r->sock = -1;
 			break;
 		}
 		r->got += n;
@@ -164,7 +168,8 @@ static ssize_t sendfile_tcp_run(struct io_req *rq)
 	shutdown(snd, SHUT_WR);
 	pthread_join(th, NULL);
 	close(snd);
-	close(r.sock);
+	if (r.sock >= 0)
+		close(r.sock);
 	if (n < 0)
 		return -1;
 	if (r.got != (size_t)n) {

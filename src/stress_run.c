@@ -149,6 +149,29 @@ static void watchdog(struct stress *s)
 	}
 }
 
+/* Wait for the workers to end their last ops, the watchdog still on: an
+ * op stuck in the kernel past --timeout is reported, not waited for (a
+ * sendfile to a socket nobody read hung a run in CI this way). */
+static void join_watched(struct stress *s)
+{
+	struct timespec ts;
+	int i;
+
+	for (i = 0; i < s->nworkers && !s->stuck; i++)
+		while (s->w[i].started && !s->stuck) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += TICK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(s->w[i].th, NULL, &ts) == 0)
+				s->w[i].started = 0;
+			else
+				watchdog(s);
+		}
+}
+
 /* Until time, --ops, a failure or a signal: progress, checkpoints. */
 static void main_loop(struct stress *s)
 {
@@ -186,6 +209,8 @@ static int run_workers(struct stress *s, char *err)
 		return -1;
 	}
 	main_loop(s);
+	if (!s->stuck)
+		join_watched(s);
 	if (s->stuck) {	/* no last checkpoint */
 		dist_stop(s);
 		unstick(s);
