@@ -12,6 +12,7 @@
  * is refused with EXDEV. */
 #include "engine.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ static int bed_failed(struct io_req *rq)
 /* The buffer to or from the peer through a buffered descriptor. */
 static int peer_buffered(struct io_req *rq, struct peer *p, size_t len)
 {
-	int fd = open(p->path, O_RDWR | O_CLOEXEC);
+	int fd = open(p->path, O_RDWR | O_CLOEXEC), e;
 	ssize_t n;
 
 	if (fd < 0) {
@@ -43,8 +44,10 @@ static int peer_buffered(struct io_req *rq, struct peer *p, size_t len)
 		n = pread(fd, rq->buf, len, 0);
 	else
 		n = pwrite(fd, rq->buf, len, 0);
+	e = errno;
 	close(fd);
 	if (n != (ssize_t)len) {
+		errno = n < 0 ? e : EIO;
 		errf(rq->err, "%s %zu bytes %s the peer %s", rq->dir == DIR_READ ? "pread" : "pwrite",
 		     len, rq->dir == DIR_READ ? "from" : "to", p->path);
 		return bed_failed(rq);
@@ -79,17 +82,20 @@ static int copy_range_prepare(struct io_req *rq)
 static void copy_range_finish(struct io_req *rq, ssize_t n)
 {
 	struct peer *p = rq->priv;
+	int e = 0;
 
 	if (!p)
 		return;
-	if (rq->dir == DIR_READ && n > 0)
-		peer_buffered(rq, p, n);
+	if (rq->dir == DIR_READ && n > 0 && peer_buffered(rq, p, n) < 0)
+		e = errno;	/* the caller learns it from rq->bed_error and errno */
 	if (p->fd >= 0)
 		close(p->fd);
 	if (*p->path)
 		unlink(p->path);
 	free(p);
 	rq->priv = NULL;
+	if (e)
+		errno = e;
 }
 
 /* copy_file_range of rq->len bytes, to the peer (a read) or from it (a

@@ -75,6 +75,13 @@ static void direct_sync(struct sflight *f, const struct engine_ops *e)
 	}
 	if (e->finish)
 		e->finish(&f->rq, n);
+	if (n >= 0 && f->rq.bed_error) {
+		/* the engine's own IO after the one under test failed (the
+		 * peer read into a buffer a disturber unmapped: EFAULT): the
+		 * op did not deliver, whatever the copy returned */
+		f->op.err = errno ? errno : EIO;
+		n = -1;
+	}
 	if (touch)
 		slot_cpu_leave(f->slot);
 	f->op.res = n;
