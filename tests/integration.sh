@@ -534,7 +534,10 @@ check "stress: --record writes every op, --replay runs them again (exits $rc, $r
 	"$(tail -3 "$work/rep.err")"
 
 # SIGINT: the run stops, prints its summary so far, cleans up, exits 130.
-"$IOVBED" stress --seed 3 --duration 120 >/dev/null 2>"$work/sint.err" &
+# (on tmpfs and the loop devices, direct IO only: what is tested is the
+# signal; a data failure of another kind must not stand in its way)
+"$IOVBED" stress --seed 3 --duration 120 --filter 'tmpfs/*,loop-dio/*' --mix direct \
+	>/dev/null 2>"$work/sint.err" &
 pid=$!
 sleep 10
 kill -INT $pid
@@ -543,7 +546,9 @@ rc=$?
 left=$(settle_leftovers)
 check "stress: SIGINT stops it with the summary so far, exit 130, nothing left behind" \
 	"$([ $rc = 130 ] && grep -q '^stress: interrupted' "$work/sint.err" && [ -z "$left" ] &&
-	   [ "$(cat /proc/sys/vm/nr_hugepages)" = "$hugepages" ] && echo 0 || echo 1)" "exit $rc: $left"
+	   [ "$(cat /proc/sys/vm/nr_hugepages)" = "$hugepages" ] && echo 0 || echo 1)" \
+	"exit $rc: $left
+$(grep -A3 '^FAIL' "$work/sint.err" | head -8)"
 
 for args in "stress --disturb nosuch" "stress --record a --replay b" "stress --chaos 11" "stress --mix foo" \
 	"run --depth 3" "stress --full"; do
