@@ -8,6 +8,7 @@
 #include "disturb.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,20 @@ static int home_of(struct pressure_state *ps, char *err)
 	return 0;
 }
 
+/* The state file for the reclaim of a killed run, made anew (write_file
+ * only writes files that exist: cgroup and sysfs files). */
+static int save_state(const char *path, const char *text, char *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		errf(err, "create %s", path);
+		return -1;
+	}
+	close(fd);
+	return write_file(path, text, err);
+}
+
 static int pressure_start(struct dist_env *de, void **priv, char *err)
 {
 	struct pressure_state *ps = calloc(1, sizeof(*ps));
@@ -151,7 +166,7 @@ static int pressure_start(struct dist_env *de, void **priv, char *err)
 	 * controller was ours to enable */
 	snprintf(state, sizeof(state), "%s/" STATE_FILE, de->env->scratch->dir);
 	snprintf(sub, sizeof(sub), "%.200s\n%d\n", ps->child, ps->enabled);
-	if (write_file(state, sub, err) < 0)
+	if (save_state(state, sub, err) < 0)
 		return -1;
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	if (cg_write(ps->child, "cgroup.procs", pid, err) < 0)
