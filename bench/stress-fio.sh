@@ -82,7 +82,7 @@ fio_mbs() {	# fio_mbs FILE read|write
 fio_phase() {
 	if [ "$2" = write ]; then rw=write; else rw=randread; fi
 	v=""
-	[ "$3" = 1 ] && v="--verify=crc32c --do_verify=$([ "$2" = read ] && echo 1 || echo 0)"
+	[ "$3" = 1 ] && v="--verify=crc32c --do_verify=$([ "$2" = read ] && echo 1 || echo 0) --verify_state_save=0"
 	drop
 	# shellcheck disable=SC2086
 	if ! fio --name=bench --filename="$1" --rw=$rw --bs=128k --ioengine=io_uring --direct=1 \
