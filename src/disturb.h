@@ -1,6 +1,8 @@
 #ifndef IOVBED_DISTURB_H
 #define IOVBED_DISTURB_H
 
+#include <stdatomic.h>
+
 #include "buffer.h"
 #include "env.h"
 #include "scratch.h"
@@ -48,6 +50,10 @@ struct dist_env {
 	int (*borrow)(void *run, enum dist_want want, uint64_t pick, struct dist_buf *out);
 	/* What the disturber did to it (enum dist_harm). */
 	void (*give_back)(void *run, struct dist_buf *db, unsigned harm);
+	/* Odd while a disturber forks this process, raised by 2 per fork
+	 * (its start and end): an op that saw it change may have had its
+	 * private pages shared copy-on-write meanwhile. */
+	atomic_uint forks;
 };
 
 /* What a disturber did to a buffer it borrowed. */
@@ -59,6 +65,12 @@ enum dist_harm {
 	 * an IO into it is not judged, a write's range of the file is
 	 * rewritten at the next checkpoint */
 	DIST_LOST = 2,
+	/* the process forked while the op ran: a buffer the op changes
+	 * itself while the kernel holds references (not pins) to its pages
+	 * (vmsplice-mod) may be parted from them by copy-on-write, so the
+	 * file may get the buffer as it was; that write's range is not
+	 * judged (found by the runner, never given back) */
+	DIST_FORKED = 4,
 };
 
 struct disturber {

@@ -70,9 +70,11 @@ static int fork_step(struct dist_env *de, void *priv, uint64_t rnd, char *err)
 		de->give_back(de->run, &db, 0);
 	}
 	for (i = 0; i < CHILDREN; i++) {
+		atomic_fetch_add(&de->forks, 1);
 		pid[i] = fork();
 		if (pid[i] == 0)
 			child(at, len, n);
+		atomic_fetch_add(&de->forks, 1);
 		fs->forks += pid[i] > 0;
 	}
 	for (i = 0; i < CHILDREN; i++)
@@ -93,6 +95,9 @@ static int fork_effect(void *priv, struct strbuf *out)
 const struct disturber disturb_fork = {
 	.name = "fork",
 	.desc = "fork storms whose children write their copies of the private buffers",
+	.allows = "no error; a write that changes its buffer after vmsplice (vmsplice-mod) may "
+		  "put the buffer as it was in the file (the pipe's references are not pins: the "
+		  "parent's next write copies the page away from them) and is not judged",
 	.period_ms = 250,	/* each fork copies the page tables of many mappings */
 	.start = fork_start,
 	.step = fork_step,

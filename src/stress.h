@@ -155,6 +155,7 @@ struct sflight {
 	struct io_req rq;
 	struct sslot *slot;
 	unsigned unmapped0, lost0;	/* the slot's counts when it started */
+	unsigned forks0;		/* the run's fork count then (dist_env.forks) */
 	int ranged;		/* owns [off, off + len) of its target's model */
 	int used;
 	int gen_given;		/* a write writes op.gen (replay), not a new one */

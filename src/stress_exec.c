@@ -41,6 +41,7 @@ static void buffer_ready(struct worker *w, struct sflight *f)
 	}
 	f->unmapped0 = atomic_load(&f->slot->unmapped);
 	f->lost0 = atomic_load(&f->slot->lost);
+	f->forks0 = atomic_load(&w->s->de.forks);
 	slot_cpu_leave(f->slot);
 }
 

@@ -74,14 +74,24 @@ static int chaos_eio(struct stress *s, const struct sflight *f)
 					    (engine_table[f->op.ei]->flags & ENG_SYNCS)));
 }
 
+/* A fork while an op that changes its own buffer ran (or began). */
+static int forked_under(struct stress *s, const struct sflight *f)
+{
+	if (f->op.kind != SOP_DIRECT || !(engine_table[f->op.ei]->flags & ENG_TOUCHES_BUFFER))
+		return 0;
+	return (f->forks0 & 1) || atomic_load(&s->de.forks) != f->forks0;
+}
+
 /* What disturbers did to the op's buffer while it ran (waiting for one
- * that holds it now): DIST_UNMAPPED, DIST_LOST. */
-static unsigned harm_of(struct sflight *f)
+ * that holds it now): DIST_UNMAPPED, DIST_LOST, DIST_FORKED. */
+static unsigned harm_of(struct stress *s, struct sflight *f)
 {
 	unsigned harm = 0;
 
 	if (!f->slot)
 		return 0;
+	if (forked_under(s, f))
+		harm |= DIST_FORKED;
 	slot_cpu_enter(f->slot);
 	if (atomic_load(&f->slot->unmapped) != f->unmapped0)
 		harm |= DIST_UNMAPPED;
@@ -112,8 +122,10 @@ static int judge_io(struct stress *s, struct sflight *f, unsigned harm, struct s
 		return 1;
 	}
 	if (f->op.dir == DIR_WRITE) {
-		/* a source unmapped or dropped before the kernel took it: unknown */
-		model_set(m, f->op.off, f->op.len, (harm & DIST_LOST) ? GEN_UNKNOWN : f->op.gen);
+		/* a source unmapped or dropped before the kernel took it, or
+		 * parted by a fork from the pages the kernel holds: unknown */
+		model_set(m, f->op.off, f->op.len,
+			  (harm & (DIST_LOST | DIST_FORKED)) ? GEN_UNKNOWN : f->op.gen);
 		return 0;
 	}
 	return judge_read(s, f, diag);
@@ -141,7 +153,7 @@ void exec_finish(struct worker *w, struct sflight *f)
 {
 	struct stress *s = w->s;
 	struct strbuf diag = { 0 };
-	unsigned harm = harm_of(f);
+	unsigned harm = harm_of(s, f);
 	int hit = harm != 0, bad;
 
 	if (f->op.kind == SOP_DIRECT || f->op.kind == SOP_BUFFERED || f->op.kind == SOP_MMAP)

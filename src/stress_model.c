@@ -58,10 +58,14 @@ static void first_last(off_t off, size_t len, size_t *s0, size_t *s1)
 
 /* The pages an op owns: direct IO and the page cache meet at page grain
  * (a direct write invalidates the pages it covers, whole). */
-static void pages_of(off_t off, size_t len, size_t *p0, size_t *p1)
+static void pages_of(const struct model *m, off_t off, size_t len, size_t *p0, size_t *p1)
 {
 	*p0 = off / BUSY_GRAIN;
 	*p1 = (off + len + BUSY_GRAIN - 1) / BUSY_GRAIN;
+	if (*p1 > m->npages)	/* a span rounded out past the area, or a truncate's */
+		*p1 = m->npages;
+	if (*p0 > *p1)
+		*p0 = *p1;
 }
 
 /* All n bytes zero. */
@@ -104,7 +108,7 @@ int model_acquire(struct model *m, const struct span *sp, int wait, atomic_int *
 	size_t p0, p1, i;
 	int ret = 0;
 
-	pages_of(sp->off, sp->len, &p0, &p1);
+	pages_of(m, sp->off, sp->len, &p0, &p1);
 	pthread_mutex_lock(&m->lock);
 	while (!pages_free(m, p0, p1, sp->shared)) {
 		if (!wait || (pause && atomic_load(pause))) {
@@ -124,7 +128,7 @@ void model_release(struct model *m, const struct span *sp)
 {
 	size_t p0, p1, i;
 
-	pages_of(sp->off, sp->len, &p0, &p1);
+	pages_of(m, sp->off, sp->len, &p0, &p1);
 	pthread_mutex_lock(&m->lock);
 	for (i = p0; i < p1; i++)
 		m->busy[i] = sp->shared ? m->busy[i] - 1 : 0;

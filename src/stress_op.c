@@ -121,12 +121,40 @@ void sop_draw(struct stress *s, struct worker *w, struct sop *op)
 	}
 }
 
+/* Does the op dirty the page cache (or zero part of a cached folio)? */
+static int dirties_cache(const struct sop *op)
+{
+	switch (op->kind) {
+	case SOP_BUFFERED:
+	case SOP_MMAP:
+		return op->dir == DIR_WRITE;
+	case SOP_PUNCH:
+	case SOP_ZERO:
+	case SOP_TRUNCATE:
+	case SOP_CHAOS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The range an op owns. One that dirties the page cache owns whole
+ * folio-sized blocks: page cache folios (of a block device's too) may be
+ * up to FOLIO_PMD, and a direct write whose range shares a folio that
+ * another op dirties meanwhile cannot invalidate it: the kernel keeps
+ * the stale folio and reports EIO at the next sync
+ * (dio_warn_stale_pagecache), legitimately. */
 struct span sop_span(const struct sop *op)
 {
 	int reads = (op->kind == SOP_DIRECT || op->kind == SOP_BUFFERED || op->kind == SOP_MMAP) &&
 		    op->dir == DIR_READ;
+	off_t lo = op->off, hi = op->off + (off_t)op->len;
 
-	return (struct span){ op->off, op->len, reads };
+	if (dirties_cache(op)) {
+		lo &= ~(off_t)(FOLIO_PMD - 1);
+		hi = (hi + FOLIO_PMD - 1) & ~(off_t)(FOLIO_PMD - 1);
+	}
+	return (struct span){ lo, (size_t)(hi - lo), reads };
 }
 
 void sop_format(const struct stress *s, const struct sop *op, char *out, size_t len)
