@@ -175,12 +175,28 @@ static int pressure_start(struct dist_env *de, void **priv, char *err)
 	return 0;
 }
 
-/* memory.high a quarter below what the run uses, or back to max. */
+/* What reclaim can take from the child: its page cache, and its
+ * anonymous memory when there is swap (the run's swap file). */
+static long long reclaimable(const struct pressure_state *ps)
+{
+	long long file = cg_key(ps->child, "memory.stat", "file");
+	long long anon = cg_key(ps->child, "memory.stat", "anon");
+
+	return (file > 0 ? file : 0) + (anon > 0 ? anon : 0);
+}
+
+/* A pulse: memory.high a quarter of what reclaim can take below what the
+ * run uses, for PULSE_MS, then back to max. Held longer, or set below
+ * what cannot be reclaimed (pinned buffers, registered rings), it
+ * throttles every thread of the run on its way back to user space (up
+ * to 2 s at each): in a small guest under TCG that starved the workers
+ * for minutes, an op past its timeout. */
+#define PULSE_MS 200
 static int pressure_step(struct dist_env *de, void *priv, uint64_t rnd, char *err)
 {
 	struct pressure_state *ps = priv;
 	char path[PATH_MAX + 32], cur[64], v[64];
-	long long use;
+	long long use, high;
 
 	(void)de;
 	(void)rnd;
@@ -188,12 +204,17 @@ static int pressure_step(struct dist_env *de, void *priv, uint64_t rnd, char *er
 	if (read_file(path, cur, sizeof(cur), err) < 0)
 		return -1;
 	use = atoll(cur);
-	if (ps->steps++ % 2)
-		snprintf(v, sizeof(v), "max");
-	else
-		snprintf(v, sizeof(v), "%lld", use * 3 / 4 > (long long)FLOOR ? use * 3 / 4 :
-			 (long long)FLOOR);
-	return cg_write(ps->child, "memory.high", v, err);
+	high = use - reclaimable(ps) / 4;
+	if (high < (long long)FLOOR)
+		high = FLOOR;
+	ps->steps++;
+	if (high >= use)
+		return 0;	/* nothing to take: not now */
+	snprintf(v, sizeof(v), "%lld", high);
+	if (cg_write(ps->child, "memory.high", v, err) < 0)
+		return -1;
+	sleep_ms(PULSE_MS);
+	return cg_write(ps->child, "memory.high", "max", err);
 }
 
 static int pressure_effect(void *priv, struct strbuf *out)
