@@ -185,13 +185,16 @@ static long long reclaimable(const struct pressure_state *ps)
 	return (file > 0 ? file : 0) + (anon > 0 ? anon : 0);
 }
 
-/* A pulse: memory.high a quarter of what reclaim can take below what the
- * run uses, for PULSE_MS, then back to max. Held longer, or set below
- * what cannot be reclaimed (pinned buffers, registered rings), it
- * throttles every thread of the run on its way back to user space (up
- * to 2 s at each): in a small guest under TCG that starved the workers
- * for minutes, an op past its timeout. */
+/* A pulse: memory.high a quarter of what reclaim can take (PULSE_MAX at
+ * most) below what the run uses, for PULSE_MS, then back to max. Held
+ * longer, or set below what cannot be reclaimed (pinned buffers,
+ * registered rings), it throttles every thread of the run on its way
+ * back to user space (up to 2 s at each), and the write of memory.high
+ * reclaims in the writer until the use is below it: in a small guest
+ * under TCG that starved the workers for minutes, an op past its
+ * timeout. */
 #define PULSE_MS 200
+#define PULSE_MAX (32 * MiB)
 static int pressure_step(struct dist_env *de, void *priv, uint64_t rnd, char *err)
 {
 	struct pressure_state *ps = priv;
@@ -204,7 +207,8 @@ static int pressure_step(struct dist_env *de, void *priv, uint64_t rnd, char *er
 	if (read_file(path, cur, sizeof(cur), err) < 0)
 		return -1;
 	use = atoll(cur);
-	high = use - reclaimable(ps) / 4;
+	high = reclaimable(ps) / 4;
+	high = use - (high < (long long)PULSE_MAX ? high : (long long)PULSE_MAX);
 	if (high < (long long)FLOOR)
 		high = FLOOR;
 	ps->steps++;

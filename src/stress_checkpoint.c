@@ -182,9 +182,13 @@ static int verify_all(struct stress *s, struct strbuf *diag)
 
 		if (!s->replay)
 			fix_unknown(s, t);
+		char what[128];
+
+		snprintf(what, sizeof(what), "target %s, read whole at a checkpoint",
+			 t->t->ops->name);
 		for (off = 0; off < t->area && !s->failed; off += VERIFY_CHUNK) {
 			struct model_check mc = { .buf = buf, .off = off, .len = VERIFY_CHUNK,
-						  .what = "the target, read whole at a checkpoint" };
+						  .what = what };
 
 			if (pread(t->fd, buf, VERIFY_CHUNK, off) != VERIFY_CHUNK) {
 				sb_addf(diag, "io: checkpoint read of %s at %lld failed\n",
