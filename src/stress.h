@@ -198,7 +198,9 @@ struct sdist {
 	char why[ERRLEN];
 	void *priv;
 	pthread_t th;
+	pid_t tid;		/* its thread's, for its stack if it sticks */
 	int started, running;
+	int stuck;		/* it did not end its step: left running */
 	unsigned long long steps, errors;
 	struct strbuf effect;
 	int achieved;

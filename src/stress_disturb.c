@@ -170,6 +170,8 @@ static void *dist_thread(void *arg)
 {
 	struct sdist *sd = arg;
 	struct stress *s = sd->s;
+
+	sd->tid = gettid();
 	uint64_t rng = mix64(s->bed->seed ^ hash_str(sd->d->name));
 	char err[ERRLEN];
 	unsigned waited;
@@ -231,18 +233,47 @@ void dist_quiesced(struct stress *s)
 }
 
 /* Stop every disturber; what each achieved, from its counters. */
+/* Join a disturber's thread, DIST_JOIN_S at most: one stuck in the
+ * kernel (a munmap behind an mmap_lock that a stuck IO holds) is left
+ * running, the run marked stuck (no teardown: exit frees what it uses)
+ * and where it is said. */
+#define DIST_JOIN_S 30
+static void dist_join(struct stress *s, struct sdist *sd)
+{
+	struct timespec ts;
+	struct strbuf d = { 0 };
+	struct sop what = { .worker = -1, .index = s->checkpoints, .kind = SOP_FIX, .ei = -1,
+			    .bi = -1, .slot = -1 };
+	char path[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DIST_JOIN_S;
+	if (pthread_timedjoin_np(sd->th, NULL, &ts) == 0)
+		return;
+	sd->stuck = 1;
+	s->stuck = 1;
+	sb_addf(&d, "hang: disturber %s did not end its step within %d s after the run "
+		"(left running)\n", sd->d->name, DIST_JOIN_S);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", (int)sd->tid);
+	sb_add_file(&d, "stuck disturber wchan", path);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)sd->tid);
+	sb_add_file(&d, "stuck disturber stack", path);
+	stress_failed(s, NULL, &what, &d);	/* after a worker's timeout: that one is named */
+	sb_free(&d);
+}
+
 void dist_stop(struct stress *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->ndist; i++)
 		if (s->dist[i].running)
-			pthread_join(s->dist[i].th, NULL);
+			dist_join(s, &s->dist[i]);
 	for (i = 0; i < s->ndist; i++) {
 		struct sdist *sd = &s->dist[i];
 
 		sd->running = 0;
-		if (!sd->started)
+		if (!sd->started || sd->stuck)
 			continue;
 		sd->achieved = sd->d->effect ? sd->d->effect(sd->priv, &sd->effect) : 1;
 		if (sd->d->stop)
