@@ -268,6 +268,8 @@ struct stress {
 };
 
 /* stress_run.c */
+/* The run's sleeping threads with their stacks, into d. */
+void threads_dump(struct strbuf *d);
 int stress_main(const struct options *o, const struct matrix *m);
 
 /* stress_state.c */

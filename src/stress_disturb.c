@@ -258,6 +258,7 @@ static void dist_join(struct stress *s, struct sdist *sd)
 	sb_add_file(&d, "stuck disturber wchan", path);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)sd->tid);
 	sb_add_file(&d, "stuck disturber stack", path);
+	threads_dump(&d);
 	stress_failed(s, NULL, &what, &d);	/* after a worker's timeout: that one is named */
 	sb_free(&d);
 }

@@ -9,8 +9,10 @@
 #include "registry.h"
 #include "stress.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define AREA (1 * MiB)
 
@@ -103,6 +105,28 @@ static void test_spans(void)
 	model_free(&m);
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	sleep(30);
+	return NULL;
+}
+
+/* A hang's report names every sleeping thread of the run. */
+static void test_threads_dump(void)
+{
+	struct strbuf d = { 0 };
+	pthread_t th;
+
+	CU_ASSERT_EQUAL(pthread_create(&th, NULL, sleeper, NULL), 0);
+	usleep(100 * 1000);
+	threads_dump(&d);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&d), ") S "));	/* the sleeper */
+	pthread_cancel(th);
+	pthread_join(th, NULL);
+	sb_free(&d);
+}
+
 /* The data-in-file check judges the file against the generations the
  * read saw, whatever the model says by then. */
 static void test_gens_check(void)
@@ -178,6 +202,7 @@ int unit_stress_register(void)
 	ADD_TEST(s, test_check_zero);
 	ADD_TEST(s, test_model_check);
 	ADD_TEST(s, test_spans);
+	ADD_TEST(s, test_threads_dump);
 	ADD_TEST(s, test_gens_check);
 	ADD_TEST(s, test_counters_judge);
 	ADD_TEST(s, test_op_line);
