@@ -268,9 +268,11 @@ struct stress {
 };
 
 /* stress_run.c */
+int stress_main(const struct options *o, const struct matrix *m);
+
+/* stress_threads.c */
 /* The run's sleeping threads with their stacks, into d. */
 void threads_dump(struct strbuf *d);
-int stress_main(const struct options *o, const struct matrix *m);
 
 /* stress_state.c */
 void stress_failed(struct stress *s, struct worker *w, const struct sop *op, struct strbuf *diag);

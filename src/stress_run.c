@@ -7,7 +7,6 @@
 #include "pattern.h"
 #include "registry.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -123,33 +122,6 @@ static int start_workers(struct stress *s, char *err)
 		s->w[i].started = 1;
 	}
 	return 0;
-}
-
-/* Every thread of the run that sleeps in the kernel, with its stack: a
- * stuck op often waits for a lock (the mmap_lock) that another thread of
- * the same process holds, a disturber's or an io_uring worker's. */
-void threads_dump(struct strbuf *d)
-{
-	char path[300], state[256], what[300];
-	struct dirent *de;
-	DIR *dir = opendir("/proc/self/task");
-
-	if (!dir)
-		return;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
-		if (read_file(path, state, sizeof(state), NULL) <= 0 || !strchr(state, ')'))
-			continue;
-		if (strchr(state, ')')[2] == 'R')
-			continue;	/* running: holds nothing it waits on */
-		snprintf(what, sizeof(what), "thread %s", de->d_name);
-		sb_addf(d, "%s: %.*s\n", what, (int)strcspn(state, "\n"), state);
-		snprintf(path, sizeof(path), "/proc/self/task/%s/stack", de->d_name);
-		sb_add_file(d, what, path);
-	}
-	closedir(dir);
 }
 
 /* A worker in one op longer than --timeout is stuck: say where. */
