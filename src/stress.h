@@ -84,7 +84,8 @@ struct sop {
 };
 
 /* What a target allows besides direct IO (probed at set-up). */
-enum scap { CAP_TRUNCATE = 1, CAP_PUNCH = 2, CAP_ZERO = 4, CAP_MMAP = 8 };
+enum scap { CAP_TRUNCATE = 1, CAP_PUNCH = 2, CAP_ZERO = 4, CAP_MMAP = 8,
+	    CAP_NO_RA = 16 /* buffered and mmap without readahead */ };
 
 /* A file's content: a generation per sector (GEN_ZERO, GEN_UNKNOWN, or
  * the generation whose pattern it holds); the pages an op in flight owns

@@ -18,14 +18,15 @@ static double mb(unsigned long long bytes)
 
 static void caps_text(unsigned caps, char *out, size_t len)
 {
-	snprintf(out, len, "%s%s%s%s", caps & CAP_PUNCH ? " punch" : "",
+	snprintf(out, len, "%s%s%s%s%s", caps & CAP_PUNCH ? " punch" : "",
 		 caps & CAP_ZERO ? " zero" : "", caps & CAP_TRUNCATE ? " truncate" : "",
-		 caps & CAP_MMAP ? " mmap" : "");
+		 caps & CAP_MMAP ? " mmap" : "",
+		 caps & CAP_NO_RA ? " (buffered and mmap without readahead)" : "");
 }
 
 void report_start(struct stress *s)
 {
-	char caps[64];
+	char caps[128];
 	size_t i;
 
 	if (s->replay)
