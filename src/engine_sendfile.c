@@ -62,10 +62,32 @@ static ssize_t sendfile_out_run(struct io_req *rq)
 	return n;
 }
 
+/* sendfile writes at the output's file position, which all threads
+ * sharing the descriptor move: a stress run's workers share the target's.
+ * Seek and send under one lock, or another worker's seek puts the data
+ * elsewhere (seed 13 on loop-nodio: a 512-byte write missing at its
+ * offset, a sector of another offset's data at another). */
+static pthread_mutex_t file_position = PTHREAD_MUTEX_INITIALIZER;
+
+static ssize_t send_at(struct io_req *rq, int m)
+{
+	off_t in = 0;
+	ssize_t n = -1;
+
+	pthread_mutex_lock(&file_position);
+	if (lseek(rq->fd, rq->off, SEEK_SET) != rq->off) {
+		errf(rq->err, "lseek to %lld", (long long)rq->off);
+		rq->bed_error = 1;
+	} else {
+		n = send_all(rq->fd, m, &in, rq, "memfd -> O_DIRECT file");
+	}
+	pthread_mutex_unlock(&file_position);
+	return n;
+}
+
 static ssize_t sendfile_in_run(struct io_req *rq)
 {
 	int m = memfd(rq);
-	off_t in = 0;
 	ssize_t n = -1;
 
 	if (m < 0)
@@ -73,11 +95,8 @@ static ssize_t sendfile_in_run(struct io_req *rq)
 	if (pwrite(m, rq->buf, rq->len, 0) != (ssize_t)rq->len) {
 		errf(rq->err, "pwrite %zu bytes into the memfd", rq->len);
 		rq->bed_error = 1;
-	} else if (lseek(rq->fd, rq->off, SEEK_SET) != rq->off) {
-		errf(rq->err, "lseek to %lld", (long long)rq->off);
-		rq->bed_error = 1;
 	} else {
-		n = send_all(rq->fd, m, &in, rq, "memfd -> O_DIRECT file");
+		n = send_at(rq, m);
 	}
 	close(m);
 	return n;

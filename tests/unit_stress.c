@@ -10,6 +10,7 @@
 #include "stress.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -193,6 +194,73 @@ static void test_op_line(void)
 	CU_ASSERT_EQUAL(sop_parse(&s, "checkpoint 3", &back, err), -1);
 }
 
+/* sendfile-in from two threads on one descriptor, as a stress run's
+ * workers share the target's: every page must land where its op said
+ * (sendfile writes at the file position, which both threads move). */
+#define SF_PAGES 256
+
+struct sf_thread {
+	const struct engine_ops *e;
+	int fd, t;
+	int errors;
+};
+
+static void *sf_writer(void *arg)
+{
+	struct sf_thread *st = arg;
+	char buf[4096];
+	int i;
+
+	memset(buf, 'A' + st->t, sizeof(buf));
+	for (i = 0; i < SF_PAGES; i++) {
+		struct io_req rq = { .fd = st->fd, .dir = DIR_WRITE, .buf = buf,
+				     .len = sizeof(buf), .off = (off_t)(st->t * SF_PAGES + i) * 4096 };
+
+		if (st->e->run(&rq) != (ssize_t)sizeof(buf))
+			st->errors++;
+	}
+	return NULL;
+}
+
+static const struct engine_ops *engine_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < engine_count; i++)
+		if (!strcmp(engine_table[i]->name, name))
+			return engine_table[i];
+	return NULL;
+}
+
+static void test_sendfile_position(void)
+{
+	const struct engine_ops *e = engine_named("sendfile-in");
+	struct sf_thread st[2];
+	char page[4096];
+	int fd = memfd_create("unit-sendfile", MFD_CLOEXEC), t, i, wrong = 0;
+	pthread_t th[2];
+
+	CU_ASSERT_FATAL(fd >= 0 && e);
+	for (t = 0; t < 2; t++) {
+		st[t] = (struct sf_thread){ .e = e, .fd = fd, .t = t };
+		CU_ASSERT_FATAL(pthread_create(&th[t], NULL, sf_writer, &st[t]) == 0);
+	}
+	for (t = 0; t < 2; t++) {
+		pthread_join(th[t], NULL);
+		CU_ASSERT_EQUAL(st[t].errors, 0);
+	}
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < SF_PAGES; i++) {
+			off_t off = (off_t)(t * SF_PAGES + i) * 4096;
+
+			if (pread(fd, page, sizeof(page), off) != (ssize_t)sizeof(page) ||
+			    page[0] != 'A' + t || memcmp(page, page + 1, sizeof(page) - 1))
+				wrong++;
+		}
+	CU_ASSERT_EQUAL(wrong, 0);
+	close(fd);
+}
+
 int unit_stress_register(void)
 {
 	CU_pSuite s = CU_add_suite("stress checks", NULL, NULL);
@@ -206,5 +274,6 @@ int unit_stress_register(void)
 	ADD_TEST(s, test_gens_check);
 	ADD_TEST(s, test_counters_judge);
 	ADD_TEST(s, test_op_line);
+	ADD_TEST(s, test_sendfile_position);
 	return 0;
 }
