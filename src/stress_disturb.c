@@ -210,8 +210,10 @@ int dist_start(struct stress *s, char *err)
 			continue;
 		}
 		sd->started = 1;
-		if (sd->d->step && sd->d->period_ms && !pthread_create(&sd->th, NULL, dist_thread, sd))
+		if (sd->d->step && sd->d->period_ms && !pthread_create(&sd->th, NULL, dist_thread, sd)) {
 			sd->running = 1;
+			pthread_setname_np(sd->th, sd->d->name);	/* at most 15 characters */
+		}
 	}
 	(void)err;
 	return 0;

@@ -111,6 +111,7 @@ static void unstick(struct stress *s)
 
 static int start_workers(struct stress *s, char *err)
 {
+	char name[16];
 	int i;
 
 	for (i = 0; i < s->nworkers; i++) {
@@ -120,6 +121,8 @@ static int start_workers(struct stress *s, char *err)
 			return -1;
 		}
 		s->w[i].started = 1;
+		snprintf(name, sizeof(name), "worker-%d", i & 0xffff);
+		pthread_setname_np(s->w[i].th, name);	/* named in a hang's thread dump */
 	}
 	return 0;
 }

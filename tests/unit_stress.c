@@ -113,16 +113,18 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
-/* A hang's report names every sleeping thread of the run. */
+/* A hang's report names every thread of the run, running ones too. */
 static void test_threads_dump(void)
 {
 	struct strbuf d = { 0 };
 	pthread_t th;
 
 	CU_ASSERT_EQUAL(pthread_create(&th, NULL, sleeper, NULL), 0);
+	pthread_setname_np(th, "unit-sleeper");
 	usleep(100 * 1000);
 	threads_dump(&d);
-	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&d), ") S "));	/* the sleeper */
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&d), "(unit-sleeper) S "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&d), ") R "));	/* the one dumping */
 	pthread_cancel(th);
 	pthread_join(th, NULL);
 	sb_free(&d);
