@@ -94,14 +94,16 @@ static void publish(void)
 	close(fd);
 }
 
-/* The held request, answered on a later ctl command. */
-static struct {
+/* A held request, answered on a later ctl command. */
+struct held_req {
 	fuse_req_t req;
 	fuse_ino_t ino;
 	size_t size;
 	off_t off;
 	void *payload;		/* a held WRITE's bytes, stored when answered */
-} held;
+};
+static struct held_req held;	/* data's */
+static struct held_req disk_held[FUSED_DISK_HELD_MAX];
 
 static void fill_attr(fuse_ino_t ino, struct stat *s)
 {
@@ -123,6 +125,10 @@ static void fill_attr(fuse_ino_t ino, struct stat *s)
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
+	/* A held disk IO may be many async requests (a loop device's 4 MiB
+	 * read: 32 of 128 KiB): all of them must reach us to be held. */
+	conn->max_background = 4 * FUSED_DISK_HELD_MAX;
+	conn->congestion_threshold = 3 * FUSED_DISK_HELD_MAX;
 	if (use_splice)
 		conn->want |= conn->capable & (FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
 					       FUSE_CAP_SPLICE_MOVE);
@@ -256,6 +262,12 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	case INO_ACCT:
 		return reply_span(req, &(struct file_bytes){ ino, acct_buf, acct_size }, size, off);
 	case INO_DISK:
+		if ((size_t)off < disk_size &&
+		    fused_disk_should_hold(&st, FUSED_READ, disk + off,
+					   size < disk_size - off ? size : disk_size - off)) {
+			disk_held[st.disk.nheld - 1] = (struct held_req){ req, ino, size, off, NULL };
+			return publish();
+		}
 		return reply_span(req, &(struct file_bytes){ ino, disk, disk_size }, size, off);
 	case INO_LOG:
 		return reply_span(req, &(struct file_bytes){ ino, st.log, st.loglen }, size, off);
@@ -273,32 +285,63 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	reply_read(req, ino, size, off, 0);
 }
 
-/* Answer the held request: err > 0 fails it, shorten > 0 cuts it short. */
+/* Answer a held request of "data" (op) or "disk" (FUSED_NONE: the payload
+ * says which way): err > 0 fails it, shorten > 0 cuts it short. */
+static void answer_one(struct held_req *h, enum fused_op op, int err, long shorten)
+{
+	size_t n = h->size;
+
+	if (shorten > 0 && (size_t)shorten < n)
+		n -= shorten;
+	else if (shorten > 0)
+		n = 0;
+	if (err)
+		fuse_reply_err(h->req, err);
+	else if (h->ino == INO_DISK && h->payload) {
+		memcpy(disk + h->off, h->payload, n);
+		fuse_reply_write(h->req, n);
+	} else if (h->ino == INO_DISK)
+		reply_span(h->req, &(struct file_bytes){ INO_DISK, disk, disk_size }, n, h->off);
+	else if (op == FUSED_READ)
+		reply_read(h->req, h->ino, h->size, h->off, shorten);
+	else {
+		fused_write(&st, h->payload, n, h->off);
+		fuse_reply_write(h->req, n);
+	}
+	free(h->payload);
+	memset(h, 0, sizeof(*h));
+}
+
+/* The held disk request that a "short" answer shortens: the one at the
+ * highest offset, the IO's tail. */
+static unsigned disk_tail(void)
+{
+	unsigned i, tail = 0;
+
+	for (i = 1; i < st.disk.nheld; i++)
+		if (disk_held[i].off > disk_held[tail].off)
+			tail = i;
+	return tail;
+}
+
+/* Answer every held request. The status is published before the replies:
+ * it is true once they are in. */
 static void answer_held(int err, long shorten)
 {
 	enum fused_op op = st.held_op;
-	size_t size = held.size, n = size;
-	fuse_req_t req = held.req;
-	fuse_ino_t ino = held.ino;
-	off_t off = held.off;
-	void *payload = held.payload;
+	unsigned i, n = st.disk.nheld, tail = disk_tail();
+	struct held_req data = held, disks[FUSED_DISK_HELD_MAX];
 
-	if (op == FUSED_NONE)
-		return;
+	memcpy(disks, disk_held, sizeof(disks));
 	memset(&held, 0, sizeof(held));
+	memset(disk_held, 0, sizeof(disk_held));
 	st.held_op = FUSED_NONE;
-	if (shorten > 0 && (size_t)shorten < n)
-		n -= shorten;
-	if (!err && op == FUSED_WRITE)
-		fused_write(&st, payload, n, off);
-	publish();	/* before the reply: the status is true once it is in */
-	if (err)
-		fuse_reply_err(req, err);
-	else if (op == FUSED_READ)
-		reply_read(req, ino, size, off, shorten);
-	else
-		fuse_reply_write(req, n);
-	free(payload);
+	fused_disk_answered(&st);
+	publish();
+	if (op != FUSED_NONE)
+		answer_one(&data, op, err, shorten);
+	for (i = 0; i < n; i++)
+		answer_one(&disks[i], FUSED_NONE, err, i == tail ? shorten : 0);
 }
 
 /* A WRITE's bytes, in memory. */
@@ -335,8 +378,20 @@ static void write_ctl(fuse_req_t req, const struct wbuf *w)
 
 static void write_disk(fuse_req_t req, const struct wbuf *w)
 {
+	struct held_req *h;
+
 	if ((size_t)w->off >= disk_size || w->size > disk_size - w->off)
 		return (void)fuse_reply_err(req, ENOSPC);
+	if (fused_disk_should_hold(&st, FUSED_WRITE, w->buf, w->size)) {
+		h = &disk_held[st.disk.nheld - 1];
+		*h = (struct held_req){ req, INO_DISK, w->size, w->off, malloc(w->size) };
+		if (h->payload) {
+			memcpy(h->payload, w->buf, w->size);
+			return publish();
+		}
+		st.disk.nheld--;
+		return (void)fuse_reply_err(req, ENOMEM);
+	}
 	memcpy(disk + w->off, w->buf, w->size);
 	fuse_reply_write(req, w->size);
 }

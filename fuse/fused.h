@@ -20,9 +20,17 @@
  *   expect SEED OFF LEN   check every WRITE into [OFF, OFF+LEN) against the
  *                         pattern of SEED; mismatches are counted
  *   hold read|write OFF   hold the next READ/WRITE of data starting at OFF
- *   release               answer the held request as if not held
- *   fail ERRNO            answer it with -ERRNO
- *   short N               answer it N bytes short
+ *   hold-disk read|write SEED OFF LEN
+ *                         hold every READ/WRITE of disk that carries a word
+ *                         of SEED's pattern for file offsets [OFF, OFF+LEN)
+ *                         (a READ: in the disk's bytes it asks for; a WRITE:
+ *                         in its payload), until all LEN/8 words are held;
+ *                         then let the rest through (the page cache's own
+ *                         reads of the range): the IO of a filesystem on a
+ *                         loop device over disk is held whatever its layout
+ *   release               answer the held requests as if not held
+ *   fail ERRNO            answer them with -ERRNO
+ *   short N               answer them (of disk: the last one) N bytes short
  *   corrupt FILE OFF      from now on, flip one byte (XOR FUSED_CORRUPT_XOR)
  *                         of every READ reply of FILE (data, data-cached,
  *                         disk) that covers offset OFF: a fault keyed to
@@ -31,9 +39,10 @@
  *
  * Reading ctl returns one line of status, also written to status_path,
  * outside the mount, after every command and every request on data:
- *   reads R writes W mismatches M held read|write|none OFF corrupted C first_bad TEXT
- * Holds apply to "data" only. A held request never blocks the others:
- * the loop goes on.
+ *   reads R writes W mismatches M held read|write|none OFF corrupted C
+ *   disk-held N words W first_bad TEXT
+ * (N disk requests held, carrying W words of the range). A held request
+ * never blocks the others: the loop goes on.
  */
 struct fused_config {
 	const char *mountpoint;
@@ -56,6 +65,17 @@ int fused_main(const struct fused_config *cfg);
 
 /* The parsing and bookkeeping, separate from libfuse for unit tests. */
 enum fused_op { FUSED_NONE, FUSED_READ, FUSED_WRITE };
+
+/* A hold of a case's data on disk (hold-disk). */
+#define FUSED_DISK_HELD_MAX 64	/* requests held at once */
+struct fused_disk_hold {
+	enum fused_op op;	/* armed for this op, or FUSED_NONE */
+	uint64_t seed;
+	off_t off;		/* the file offsets whose words are held */
+	size_t len;
+	unsigned nheld;		/* requests held */
+	unsigned long words;	/* words of the range they carry */
+};
 struct fused_state {
 	unsigned char *data;
 	size_t size;
@@ -75,17 +95,25 @@ struct fused_state {
 	char corrupt_file[16];	/* the corrupt fault's file ("" none) */
 	off_t corrupt_off;
 	unsigned long corrupted;	/* replies corrupted */
+	struct fused_disk_hold disk;
 };
 #define FUSED_CORRUPT_XOR 0x5a
 
 enum fused_cmd { CMD_BAD, CMD_EXPECT, CMD_HOLD, CMD_RELEASE, CMD_FAIL, CMD_SHORT, CMD_RESET,
-		 CMD_CORRUPT };
-/* Parse a ctl command into st (EXPECT, HOLD, CORRUPT, RESET) or *arg (FAIL, SHORT). */
+		 CMD_CORRUPT, CMD_HOLD_DISK };
+/* Parse a ctl command into st (EXPECT, HOLD, HOLD_DISK, CORRUPT, RESET)
+ * or *arg (FAIL, SHORT). */
 enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg);
 /* Store a WRITE payload at off, checking it against the expectation. */
 void fused_write(struct fused_state *st, const void *buf, size_t len, off_t off);
 /* Should a request of op at off be held now? Disarms the hold if so. */
 int fused_should_hold(struct fused_state *st, enum fused_op op, off_t off);
+/* Should this request of op on disk, carrying bytes (what a READ will
+ * return, a WRITE's payload; 8-byte aligned on the disk), be held? */
+int fused_disk_should_hold(struct fused_state *st, enum fused_op op, const void *bytes,
+			   size_t n);
+/* The held disk requests were answered: disarm. */
+void fused_disk_answered(struct fused_state *st);
 int fused_status(const struct fused_state *st, char *out, size_t len);
 /* Where the corrupt fault hits a READ reply of n bytes of file at off:
  * the byte's position in the reply (counted as corrupted), or -1. */

@@ -2,9 +2,36 @@
 #include "fused.h"
 #include "pattern.h"
 
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static enum fused_op op_named(const char *what)
+{
+	if (!strcmp(what, "read"))
+		return FUSED_READ;
+	if (!strcmp(what, "write"))
+		return FUSED_WRITE;
+	return FUSED_NONE;
+}
+
+/* "hold-disk read|write SEED OFF LEN": a range of whole words. */
+static enum fused_cmd disk_command(struct fused_state *st, const char *cmd)
+{
+	unsigned long long seed, off, len;
+	char what[16];
+
+	if (sscanf(cmd, "hold-disk %15s %llu %llu %llu", what, &seed, &off, &len) != 4 ||
+	    op_named(what) == FUSED_NONE || !len || off % 8 || len % 8 || st->disk.nheld)
+		return CMD_BAD;
+	memset(&st->disk, 0, sizeof(st->disk));
+	st->disk.op = op_named(what);
+	st->disk.seed = seed;
+	st->disk.off = off;
+	st->disk.len = len;
+	return CMD_HOLD_DISK;
+}
 
 enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
 {
@@ -18,15 +45,12 @@ enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
 		st->exp_len = c;
 		return CMD_EXPECT;
 	}
+	if (!strncmp(cmd, "hold-disk ", 10))
+		return disk_command(st, cmd);
 	if (sscanf(cmd, "hold %15s %llu", what, &a) == 2) {
-		if (!strcmp(what, "read"))
-			st->hold_op = FUSED_READ;
-		else if (!strcmp(what, "write"))
-			st->hold_op = FUSED_WRITE;
-		else
-			return CMD_BAD;
+		st->hold_op = op_named(what);
 		st->hold_off = a;
-		return CMD_HOLD;
+		return st->hold_op == FUSED_NONE ? CMD_BAD : CMD_HOLD;
 	}
 	if (sscanf(cmd, "corrupt %15s %llu", what, &a) == 2) {
 		if (strcmp(what, "data") && strcmp(what, "data-cached") && strcmp(what, "disk"))
@@ -50,6 +74,8 @@ enum fused_cmd fused_command(struct fused_state *st, const char *cmd, long *arg)
 		st->log[0] = 0;
 		st->corrupt_file[0] = 0;
 		st->corrupted = 0;
+		if (!st->disk.nheld)
+			memset(&st->disk, 0, sizeof(st->disk));
 		return CMD_RESET;
 	}
 	return CMD_BAD;
@@ -92,13 +118,51 @@ int fused_should_hold(struct fused_state *st, enum fused_op op, off_t off)
 	return 1;
 }
 
+/* Words of bytes (at an 8-aligned disk offset) that are the hold's seed's
+ * pattern for a file offset inside its range. */
+static unsigned long range_words(const struct fused_disk_hold *h, const unsigned char *p,
+				 size_t n)
+{
+	unsigned long words = 0;
+	uint64_t w, origin;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		words += pattern_origin(h->seed, le64toh(w), &origin) &&
+			origin >= (uint64_t)h->off && origin < (uint64_t)h->off + h->len;
+	}
+	return words;
+}
+
+int fused_disk_should_hold(struct fused_state *st, enum fused_op op, const void *bytes, size_t n)
+{
+	struct fused_disk_hold *h = &st->disk;
+	unsigned long words;
+
+	if (h->op != op || h->words >= h->len / 8 || h->nheld >= FUSED_DISK_HELD_MAX)
+		return 0;
+	words = range_words(h, bytes, n);
+	if (!words)
+		return 0;
+	h->nheld++;
+	h->words += words;
+	return 1;
+}
+
+void fused_disk_answered(struct fused_state *st)
+{
+	memset(&st->disk, 0, sizeof(st->disk));
+}
+
 int fused_status(const struct fused_state *st, char *out, size_t len)
 {
 	static const char *const ops[] = { "none", "read", "write" };
 
 	return snprintf(out, len, "reads %lu writes %lu mismatches %lu held %s %lld corrupted %lu "
-			"first_bad %s\n", st->reads, st->writes, st->mismatches, ops[st->held_op],
-			(long long)st->held_off, st->corrupted, st->first_bad[0] ? st->first_bad : "-");
+			"disk-held %u words %lu first_bad %s\n", st->reads, st->writes,
+			st->mismatches, ops[st->held_op], (long long)st->held_off, st->corrupted,
+			st->disk.nheld, st->disk.words, st->first_bad[0] ? st->first_bad : "-");
 }
 
 long fused_corrupt_pos(struct fused_state *st, const char *file, off_t off, size_t n)

@@ -101,6 +101,48 @@ static void test_hold(void)
 	free(st.data);
 }
 
+/* A disk hold finds the case's data by its pattern words, wherever the
+ * filesystem put them: every request carrying a word of the range is held
+ * until all of them are, then the rest goes through; metadata and other
+ * data never are. */
+static void test_disk_hold(void)
+{
+	unsigned char part1[16384], part2[8192], other[4096];
+	struct fused_state st;
+	char status[512];
+	long arg;
+
+	init(&st);
+	/* the range [1 MiB, 1 MiB + 24 KiB) of seed 5, in two pieces on disk */
+	pattern_fill(part1, sizeof(part1), 5, 1048576);
+	pattern_fill(part2, sizeof(part2), 5, 1048576 + 16384);
+	pattern_fill(other, sizeof(other), 5, 2 * 1048576);	/* another range's data */
+	CU_ASSERT_FALSE(fused_disk_should_hold(&st, FUSED_READ, part1, sizeof(part1)));
+	CU_ASSERT_EQUAL(fused_command(&st, "hold-disk read 5 1048576 24576", &arg), CMD_HOLD_DISK);
+	CU_ASSERT_EQUAL(fused_command(&st, "hold-disk read 5 1048577 24576", &arg), CMD_BAD);
+	CU_ASSERT_EQUAL(fused_command(&st, "hold-disk open 5 0 8", &arg), CMD_BAD);
+	fused_command(&st, "hold-disk read 5 1048576 24576", &arg);
+	CU_ASSERT_FALSE(fused_disk_should_hold(&st, FUSED_WRITE, part1, sizeof(part1)));
+	CU_ASSERT_FALSE(fused_disk_should_hold(&st, FUSED_READ, other, sizeof(other)));
+	memset(other, 0, sizeof(other));	/* metadata, zeros */
+	CU_ASSERT_FALSE(fused_disk_should_hold(&st, FUSED_READ, other, sizeof(other)));
+	CU_ASSERT_TRUE(fused_disk_should_hold(&st, FUSED_READ, part1, sizeof(part1)));
+	fused_status(&st, status, sizeof(status));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, " disk-held 1 words 2048 "));
+	/* another hold cannot be armed over held requests */
+	CU_ASSERT_EQUAL(fused_command(&st, "hold-disk read 5 0 8", &arg), CMD_BAD);
+	CU_ASSERT_TRUE(fused_disk_should_hold(&st, FUSED_READ, part2, sizeof(part2)));
+	fused_status(&st, status, sizeof(status));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, " disk-held 2 words 3072 "));
+	/* whole: the page cache's own read of the range goes through */
+	CU_ASSERT_FALSE(fused_disk_should_hold(&st, FUSED_READ, part1, sizeof(part1)));
+	fused_disk_answered(&st);
+	CU_ASSERT_FALSE(fused_disk_should_hold(&st, FUSED_READ, part2, sizeof(part2)));
+	fused_status(&st, status, sizeof(status));
+	CU_ASSERT_PTR_NOT_NULL(strstr(status, " disk-held 0 words 0 "));
+	free(st.data);
+}
+
 /* The corrupt fault: keyed to file and offset, it hits every reply that
  * covers the offset, and only those. */
 static void test_corrupt_fault(void)
@@ -156,6 +198,7 @@ int unit_fused_register(void)
 	ADD_TEST(s, test_commands);
 	ADD_TEST(s, test_write_payload_checked);
 	ADD_TEST(s, test_hold);
+	ADD_TEST(s, test_disk_hold);
 	ADD_TEST(s, test_corrupt_fault);
 	ADD_TEST(s, test_request_log);
 	return 0;
