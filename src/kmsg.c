@@ -68,6 +68,42 @@ int kmsg_line_bad(const char *msg)
 	return 0;
 }
 
+/* What a report of an injected IO error may never say. */
+static const char *const never_injected[] = {
+	"WARNING:", "BUG", "Oops", "bad page", "Bad page", "general protection fault",
+	"Call Trace:", "UBSAN:", "KASAN:", "KFENCE:", "corruption", "Corruption",
+	"page dumped because", "EXT4-fs error", "metadata I/O error", "csum failed",
+	"does not have buffers attached", "hung_task", "blocked for more than", "soft lockup",
+	"rcu", "critical",
+};
+
+int kmsg_line_injected(const char *msg, const char *dev)
+{
+	char name[40], forms[4][64];
+	size_t i;
+
+	if (!dev || !*dev)
+		return 0;
+	snprintf(name, sizeof(name), "%s", strncmp(dev, "/dev/", 5) ? dev : dev + 5);
+	for (i = 0; i < sizeof(never_injected) / sizeof(never_injected[0]); i++)
+		if (strstr(msg, never_injected[i]))
+			return 0;
+	if (!strstr(msg, "error") && !strstr(msg, "errs:"))
+		return 0;
+	/* a device error count: only reads, writes and flushes failed, no
+	 * checksum nor generation went wrong */
+	if (strstr(msg, "errs:") && !strstr(msg, "corrupt 0, gen 0"))
+		return 0;
+	snprintf(forms[0], sizeof(forms[0]), "dev %s,", name);
+	snprintf(forms[1], sizeof(forms[1]), "dev %s ", name);
+	snprintf(forms[2], sizeof(forms[2]), "(device %s)", name);
+	snprintf(forms[3], sizeof(forms[3]), "/dev/%s ", name);
+	for (i = 0; i < 4; i++)
+		if (strstr(msg, forms[i]))
+			return 1;
+	return 0;
+}
+
 /* One record: "prio,seq,usec,flags[,more];message\n" plus continuation
  * lines starting with a space (key=value dictionary). */
 static int record(const char *rec, struct strbuf *bad, struct strbuf *all)

@@ -25,5 +25,12 @@ int kmsg_taint_since_mark(struct kmsg *k, struct strbuf *why, char *err);
 int kmsg_collect(struct kmsg *k, struct strbuf *bad, struct strbuf *all);
 /* A WARNING, BUG, Oops, bad page or filesystem error line. */
 int kmsg_line_bad(const char *msg);
+/* Does msg report an IO error that a case injected below the block device
+ * dev ("/dev/loop3" or "loop3") on purpose: the block layer's "I/O
+ * error, dev loop3, sector ...", "Buffer I/O error on dev loop3", a
+ * filesystem's count of its device's errors ("BTRFS error (device
+ * loop3): bdev /dev/loop3 errs: wr 1, ...")? Never a warning, a BUG, a
+ * corruption or a checksum failure. */
+int kmsg_line_injected(const char *msg, const char *dev);
 
 #endif

@@ -1,6 +1,7 @@
 /* The dirty, pin and kernel-log checks fed fakes: each must fail on a bad
  * input (a clean page, a pin leak, a WARNING line) and pass on a good one. */
 #include "unit.h"
+#include "taskstate.h"
 #include "checks.h"
 #include "kmsg.h"
 #include "taint.h"
@@ -214,6 +215,63 @@ static void test_kmsg_line_classes(void)
 	CU_ASSERT_FALSE(kmsg_line_bad("loop3: detected capacity change from 0 to 32768"));
 }
 
+/* A hold holds its caller only if the caller sleeps in the kernel inside
+ * a system call: a running task, one outside any call and a runnable one
+ * are not held. */
+static void test_caller_held(void)
+{
+	const char *stat = "4242 (iovbed io (x)) %c 1 2 3 4 5";
+	struct task_state ts;
+	char line[128], why[128];
+
+	snprintf(line, sizeof(line), stat, 'D');
+	CU_ASSERT_EQUAL(task_state_parse(line, "295 0x3 0x7f 0x1 0x0 0x0 0x0 0x7ffc 0x7f12\n",
+					 "submit_bio_wait", &ts), 0);
+	CU_ASSERT_TRUE(task_asleep_in_call(&ts, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "D in preadv, wchan submit_bio_wait");
+	snprintf(line, sizeof(line), stat, 'S');
+	CU_ASSERT_EQUAL(task_state_parse(line, "426 0x3 0x1 0x1 0x1 0x0 0x8 0x7ffc 0x7f12\n",
+					 "io_cqring_wait\n", &ts), 0);
+	CU_ASSERT_TRUE(task_asleep_in_call(&ts, why, sizeof(why)));
+	CU_ASSERT_STRING_EQUAL(why, "S in io_uring_enter, wchan io_cqring_wait");
+	snprintf(line, sizeof(line), stat, 'R');
+	CU_ASSERT_EQUAL(task_state_parse(line, "running\n", "0", &ts), 0);
+	CU_ASSERT_FALSE(task_asleep_in_call(&ts, why, sizeof(why)));
+	snprintf(line, sizeof(line), stat, 'S');
+	CU_ASSERT_EQUAL(task_state_parse(line, "-1 0x7ffc 0x7f12\n", "0", &ts), 0);
+	CU_ASSERT_FALSE(task_asleep_in_call(&ts, why, sizeof(why)));	/* outside any call */
+	snprintf(line, sizeof(line), stat, 'R');
+	CU_ASSERT_EQUAL(task_state_parse(line, "17 0x3 0x1 0x1 0x1 0x0 0x8 0x7ffc 0x7f12\n", "0", &ts),
+			0);
+	CU_ASSERT_FALSE(task_asleep_in_call(&ts, why, sizeof(why)));	/* runnable in a call */
+	CU_ASSERT_EQUAL(task_state_parse("garbage", "0", "0", &ts), -1);
+}
+
+/* The reports of an error a case injected below its device are told from
+ * everything else: another device's, a warning, a corruption. */
+static void test_kmsg_injected(void)
+{
+	const char *dev = "/dev/loop3";
+
+	CU_ASSERT_TRUE(kmsg_line_injected("I/O error, dev loop3, sector 23263 op 0x0:(READ) flags "
+					  "0x8800 phys_seg 3 prio class 2", dev));
+	CU_ASSERT_TRUE(kmsg_line_injected("Buffer I/O error on dev loop3, logical block 9, async "
+					  "page read", "loop3"));
+	CU_ASSERT_TRUE(kmsg_line_injected("BTRFS error (device loop3): bdev /dev/loop3 errs: wr 1, "
+					  "rd 0, flush 0, corrupt 0, gen 0", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("I/O error, dev loop33, sector 8 op 0x0:(READ)", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("I/O error, dev loop4, sector 8 op 0x0:(READ)", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("BTRFS error (device loop3): bdev /dev/loop3 errs: wr 0, "
+					   "rd 0, flush 0, corrupt 1, gen 0", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("BTRFS warning (device loop3): csum failed root 5 ino 257 "
+					   "off 0 csum 0x8941f998 expected csum 0x1", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("WARNING: CPU: 1 PID: 7 at fs/iomap/direct-io.c:100 "
+					   "(dev loop3) error", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("EXT4-fs error (device loop3): ext4_find_entry: reading "
+					   "directory lblock 0", dev));
+	CU_ASSERT_FALSE(kmsg_line_injected("I/O error, dev loop3, sector 8 op 0x0:(READ)", NULL));
+}
+
 static void test_kmsg_collect_after_mark(void)
 {
 	const char *old = "4,100,1000,-;WARNING: an old warning before the case\n";
@@ -296,6 +354,8 @@ int unit_checks_register(void)
 	ADD_TEST(s, test_pins_registration);
 	ADD_TEST(s, test_pins_settle_gives_up);
 	ADD_TEST(s, test_kmsg_line_classes);
+	ADD_TEST(s, test_kmsg_injected);
+	ADD_TEST(s, test_caller_held);
 	ADD_TEST(s, test_kmsg_collect_after_mark);
 	ADD_TEST(s, test_taint_new_flag_fails);
 	return 0;
