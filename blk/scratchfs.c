@@ -9,40 +9,43 @@
 #include <unistd.h>
 
 static const struct fs_recipe {
+	const char *name;
 	const char *type;
 	unsigned long long size;
 	const char *mkfs[8];
 	const char *options;
 } recipes[] = {
-	{ "ext4", 512ULL << 20, { "mkfs.ext4", "-q", "-F", "-E", "nodiscard", NULL }, "" },
-	{ "xfs", 512ULL << 20, { "mkfs.xfs", "-q", "-f", "-K", NULL }, "" },
+	{ "ext4", "ext4", 512ULL << 20, { "mkfs.ext4", "-q", "-F", "-E", "nodiscard", NULL }, "" },
+	{ "xfs", "xfs", 512ULL << 20, { "mkfs.xfs", "-q", "-f", "-K", NULL }, "" },
 	/* nodatasum: btrfs sends direct writes to checksummed files through the
 	 * page cache; without checksums they stay direct. */
-	{ "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "nodatasum" },
+	{ "btrfs", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "nodatasum" },
+	/* ... and with them, as a user's btrfs is */
+	{ "btrfs-datasum", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "" },
 };
 
 #define NFS_MAX (sizeof(recipes) / sizeof(recipes[0]))
 static struct scratchfs instances[NFS_MAX];
 
-static const struct fs_recipe *recipe(const char *type)
+static const struct fs_recipe *recipe(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NFS_MAX; i++)
-		if (!strcmp(recipes[i].type, type))
+		if (!strcmp(recipes[i].name, name))
 			return &recipes[i];
 	return NULL;
 }
 
-int scratchfs_make_on(const char *type, const char *dev, const char *mnt, char *err)
+int scratchfs_make_on(const char *name, const char *dev, const char *mnt, char *err)
 {
-	const struct fs_recipe *r = recipe(type);
+	const struct fs_recipe *r = recipe(name);
 	char *argv[10], out[2048];
 	int i;
 
 	if (!r) {
 		errno = 0;
-		errf(err, "no recipe for a %s scratch filesystem", type);
+		errf(err, "no recipe for a %s scratch filesystem", name);
 		return -1;
 	}
 	for (i = 0; r->mkfs[i]; i++)
@@ -64,9 +67,9 @@ static int make_fs(struct scratch *s, const struct fs_recipe *r, struct scratchf
 {
 	int fd;
 
-	snprintf(fs->type, sizeof(fs->type), "%s", r->type);
-	if (pathf(fs->image, sizeof(fs->image), "%s/%s.img", s->dir, r->type) < 0 ||
-	    pathf(fs->mnt, sizeof(fs->mnt), "%s/%s", s->dir, r->type) < 0) {
+	snprintf(fs->type, sizeof(fs->type), "%s", r->name);
+	if (pathf(fs->image, sizeof(fs->image), "%s/%s.img", s->dir, r->name) < 0 ||
+	    pathf(fs->mnt, sizeof(fs->mnt), "%s/%s", s->dir, r->name) < 0) {
 		errf(fs->err, "scratch filesystem path");
 		return -1;
 	}
@@ -83,7 +86,7 @@ static int make_fs(struct scratch *s, const struct fs_recipe *r, struct scratchf
 	close(fd);
 	if (loop_attach(&fs->loop, fs->image, 1, fs->err) < 0)
 		return -1;
-	if (scratchfs_make_on(r->type, fs->loop.dev, fs->mnt, fs->err) < 0)
+	if (scratchfs_make_on(r->name, fs->loop.dev, fs->mnt, fs->err) < 0)
 		goto out_loop;
 	return 0;
 out_loop:
@@ -98,7 +101,7 @@ struct scratchfs *scratchfs_get(struct scratch *s, const char *type, char *err)
 	for (i = 0; i < NFS_MAX; i++) {
 		struct scratchfs *fs = &instances[i];
 
-		if (strcmp(recipes[i].type, type))
+		if (strcmp(recipes[i].name, type))
 			continue;
 		if (fs->state == 0)
 			fs->state = make_fs(s, &recipes[i], fs) == 0 ? 1 : -1;

@@ -22,7 +22,8 @@ struct scratchfs {
 /* The mounted filesystem of this type, made on first use. NULL with err. */
 struct scratchfs *scratchfs_get(struct scratch *s, const char *type, char *err);
 void scratchfs_put_all(void);
-/* mkfs a filesystem of type on dev (the recipe's options), mount it at mnt. */
-int scratchfs_make_on(const char *type, const char *dev, const char *mnt, char *err);
+/* mkfs the filesystem of recipe name ("ext4", "btrfs-datasum") on dev,
+ * mount it at mnt with the recipe's options. */
+int scratchfs_make_on(const char *name, const char *dev, const char *mnt, char *err);
 
 #endif

@@ -13,6 +13,14 @@
 /* How a case's IO must end under its action. */
 enum io_end { END_FULL, END_ERROR, END_SHORT };
 
+/* ... with which errno (END_ERROR; 0 any), and why, where it departs
+ * from the action's own promise. */
+struct io_ending {
+	enum io_end end;
+	int errnum;
+	const char *why;
+};
+
 /*
  * A held IO, as an in-flight action sees it: the buffer, the target
  * holding the request, and what the action leaves for the checks after.
@@ -43,6 +51,8 @@ enum action_flag {
 	ACT_CUTS = 1u << 2,		/* cuts the target off: needs target_ops.cut */
 	ACT_AFTER = 1u << 3,		/* acts after completion: nothing is held */
 	ACT_NUMA = 1u << 4,		/* needs a second NUMA node */
+	ACT_INJECTS = 1u << 5,		/* fails the IO below the target: the kernel's
+					 * report of that error on its device is due */
 };
 
 /*
@@ -59,6 +69,10 @@ struct action_ops {
 	unsigned flags;		/* enum action_flag */
 	enum io_end end;	/* how the IO must end */
 	int errnum;		/* END_ERROR: with this errno (0: any) */
+	/* How a read must end where the kernel copies it through the page
+	 * cache instead (btrfs's fallback: the caller's buffer is written by
+	 * copy_to_user after the device answered); NULL: the same. */
+	const struct io_ending *copied;
 	/* While the request is held (ACT_AFTER: after the IO completed):
 	 * 0, or -1 with err (the test bed could not do its part). */
 	int (*step)(struct inflight *in, char *err);

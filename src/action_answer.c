@@ -43,13 +43,23 @@ static int stuck_step(struct inflight *in, char *err)
 	return 0;
 }
 
+/* A read the kernel copies through the page cache: a failed readahead
+ * folio is read once more on its own (filemap_update_page ->
+ * filemap_read_folio), after the failed request was answered. */
+static const struct io_ending eio_copied = {
+	END_FULL, 0, "the kernel reads this through the page cache (the path's fallback), which "
+	"reads a folio whose readahead failed once more: the caller gets the data"
+};
+
 const struct action_ops action_eio = {
 	.name = "eio",
 	.desc = "the request is answered with EIO: the caller sees EIO",
 	.dirs = RW,
 	.backings = ALLB,
+	.flags = ACT_INJECTS,
 	.end = END_ERROR,
 	.errnum = EIO,
+	.copied = &eio_copied,
 	.step = eio_step,
 };
 

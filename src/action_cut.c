@@ -28,7 +28,7 @@ const struct action_ops action_abort = {
 	.desc = "abort the connection while held: the IO fails, pins balanced",
 	.dirs = RW,
 	.backings = 1u << BACKING_ANON,
-	.flags = ACT_CUTS,
+	.flags = ACT_CUTS | ACT_INJECTS,
 	.end = END_ERROR,
 	.step = abort_step,
 };
@@ -38,7 +38,7 @@ const struct action_ops action_kill = {
 	.desc = "SIGKILL the daemon while held: the IO fails, pins balanced",
 	.dirs = RW,
 	.backings = 1u << BACKING_ANON,
-	.flags = ACT_CUTS,
+	.flags = ACT_CUTS | ACT_INJECTS,
 	.end = END_ERROR,
 	.step = kill_step,
 };

@@ -4,6 +4,7 @@
  * no longer mapped), file and memfd pages show the data. */
 #include "action.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -48,11 +49,19 @@ static int mprotect_step(struct inflight *in, char *err)
 	return 0;
 }
 
+/* A read the kernel copies through the page cache writes the buffer only
+ * after the device answered: into a mapping that is gone or read-only. */
+static const struct io_ending copy_faults = {
+	END_ERROR, EFAULT, "the kernel reads this through the page cache (the path's fallback): "
+	"its copy into the buffer after the device answered faults"
+};
+
 const struct action_ops action_munmap = {
 	.name = "munmap",
 	.desc = "unmap the buffer while held: the read completes; file pages still get the data",
 	.dirs = R,
 	.backings = ALLB,
+	.copied = &copy_faults,
 	.step = munmap_step,
 };
 
@@ -69,5 +78,6 @@ const struct action_ops action_mprotect = {
 	.desc = "mprotect(PROT_READ) while held: the data still arrives",
 	.dirs = R,
 	.backings = ALLB,
+	.copied = &copy_faults,
 	.step = mprotect_step,
 };

@@ -104,6 +104,7 @@ static void bed_env(struct bed *bed)
 	bed->env.scratch = &bed->scratch;
 	bed->env.seed = bed->seed;
 	bed->env.kernel = bed->prof.v;
+	bed->env.running = bed->prof.running;
 	bed->env.user = &bed->opt->user;
 	bed->env.race_seconds = bed->opt->race_seconds;
 }

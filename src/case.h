@@ -6,6 +6,7 @@
 #include "buffer.h"
 #include "engine.h"
 #include "matrix.h"
+#include "checks.h"
 #include "result.h"
 
 /*
@@ -27,6 +28,13 @@ struct case_ctx {
 	off_t io_in_file;	/* where the IO's buffer is in the buffer's own file */
 	ssize_t n;		/* what the IO returned */
 	int fd;
+	/* What is due, from the path found under the target, its rules and
+	 * the profile (case_setup.c): pins, and whether the kernel copies the
+	 * IO through the page cache instead; how the IO must end. */
+	enum pin_expect pins_due;
+	char pins_why[192];
+	int copies;
+	struct io_ending ending;
 };
 
 /* 0: ready for the IO; -1: not run (the result says why). */
@@ -43,18 +51,23 @@ struct io_thread *io_thread_start(struct case_ctx *c, char *err);
 /* 0 the IO ended (c->n, c->res->io_errno); -1 it stays stuck: the run
  * cannot go on (err). Frees it. */
 int io_thread_join(struct case_ctx *c, struct io_thread *it, char *err);
+/* The IO's task (set once the thread runs). */
+pid_t io_thread_tid(const struct io_thread *it);
 
 /* The checks after the data's (case_dirty.c, case_pins.c). */
 void check_case_dirty(struct case_ctx *c);
 void check_case_pins(struct case_ctx *c);
-/* The kernel log and taint since the case's mark. */
-void check_case_log(struct bed *bed, struct result *res);
+/* The kernel log and taint since the case's mark; the reports of an IO
+ * error the case injected below injected_dev (NULL: none) are noted, not
+ * failed. */
+void check_case_log(struct bed *bed, struct result *res, const char *injected_dev);
 /* The end of a pin bracket opened at s0: deltas, balanced or not; -1 (why)
  * if the counters could not be read. */
 int pins_close(struct bed *bed, const struct pin_snap *s0, struct result *res, char *why);
 
-/* How the IO must end under the case's action. */
-enum io_end case_end(const struct tcase *tc);
+/* What pins the case is due (into pins_why: why), and whether its path
+ * copies through the page cache (case_pins.c). */
+enum pin_expect case_pins_due(const struct case_ctx *c, int *copies, char *why, size_t len);
 /* Was the IO cut off or due to fail: its data cannot be judged. */
 int case_ended_badly(const struct case_ctx *c);
 

@@ -36,6 +36,23 @@ static void check_refusal(struct case_ctx *c)
 		sb_addf(&res->diag, "registration refused as expected: %s\n", c->rq.err);
 }
 
+/* A write failed from below: where the kernel keeps that error for the
+ * file's next fsync (a write it copied through the page cache records it
+ * in the mapping), say so, and take it, so that no later case gets it. */
+static void fsync_after_injected(struct case_ctx *c)
+{
+	const struct tcase *tc = c->tc;
+
+	if (!tc->a || !(tc->a->flags & ACT_INJECTS) || tc->dir != DIR_WRITE || c->t->blockdev ||
+	    c->res->cut)
+		return;
+	if (fsync(c->fd) == 0)
+		sb_addf(&c->res->diag, "io: fsync after the injected write error: no error\n");
+	else
+		sb_addf(&c->res->diag, "io: fsync after the injected write error: %s (the error "
+			"stayed with the file for its next fsync)\n", strerror(errno));
+}
+
 /* The IO's result against what the case states. */
 static void check_io_result(struct case_ctx *c)
 {
@@ -43,13 +60,16 @@ static void check_io_result(struct case_ctx *c)
 	struct result *res = c->res;
 	size_t len = tc->v.size;
 
-	switch (case_end(tc)) {
+	if (c->ending.why)
+		sb_addf(&res->diag, "io: %s\n", c->ending.why);
+	switch (c->ending.end) {
 	case END_ERROR:
 		if (c->n >= 0)
 			fail(res, CHK_IO, "io: the %s returned %zd; it had to fail (%s while held)\n",
 			     dir_name(tc->dir), c->n, tc->a->name);
-		else if (tc->a->errnum && res->io_errno != tc->a->errnum)
-			fail(res, CHK_IO, "io: %s; %s was due\n", c->rq.err, strerror(tc->a->errnum));
+		else if (c->ending.errnum && res->io_errno != c->ending.errnum)
+			fail(res, CHK_IO, "io: %s; %s was due\n", c->rq.err,
+			     strerror(c->ending.errnum));
 		else
 			sb_addf(&res->diag, "io: failed as it must: %s\n", c->rq.err);
 		return;
@@ -148,6 +168,7 @@ void case_check(struct case_ctx *c)
 		check_refusal(c);
 	else if (!c->res->cut || (tc->a && (tc->a->flags & ACT_CUTS)))
 		check_io_result(c);
+	fsync_after_injected(c);
 	if (tc->a && tc->a->finish) {
 		tc->a->finish(&c->in);
 		c->in.priv = NULL;
@@ -159,5 +180,5 @@ void case_check(struct case_ctx *c)
 	check_all_data(c);
 	check_case_dirty(c);
 	check_case_pins(c);
-	check_case_log(c->bed, c->res);
+	check_case_log(c->bed, c->res, tc->a && (tc->a->flags & ACT_INJECTS) ? c->t->dev : NULL);
 }

@@ -3,12 +3,15 @@
 #include "case.h"
 #include "case_observe.h"
 #include "checks.h"
+#include "taskstate.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
 #define SETTLE_MS 1000		/* re-read an imbalance this long before calling it a leak */
 #define HOLD_WAIT_MS 10000	/* the IO must reach the target's hold by then */
+#define ASLEEP_WAIT_MS 2000	/* ... and its caller be asleep in the kernel by then */
 
 static int held_in_flight(const struct tcase *tc)
 {
@@ -19,10 +22,11 @@ static int held_in_flight(const struct tcase *tc)
  * the case), -1 the test bed could not tell (err). */
 static int wait_held(struct case_ctx *c, char *err)
 {
+	struct strbuf what = { 0 };
 	unsigned waited = 0;
 	int held;
 
-	while ((held = c->t->ops->held(c->t, err)) == 0 && waited < HOLD_WAIT_MS) {
+	while ((held = c->t->ops->held(c->t, &what, err)) == 0 && waited < HOLD_WAIT_MS) {
 		sleep_ms(2);
 		waited += 2;
 	}
@@ -30,7 +34,36 @@ static int wait_held(struct case_ctx *c, char *err)
 		fail(c->res, CHK_REACHED, "inflight: the %s at file offset %lld never reached %s "
 		     "within %u ms\n", dir_name(c->tc->dir), (long long)c->rq.off, c->t->ops->name,
 		     HOLD_WAIT_MS);
+	else if (held > 0)
+		sb_addf(&c->res->diag, "inflight: held: %s\n", sb_str(&what));
+	sb_free(&what);
 	return held;
+}
+
+/* A hold holds the caller: the IO's task asleep in the kernel inside its
+ * system call; else the case did not test what it says (not reached).
+ * 1 held, 0 not, -1 its state could not be read (err). */
+static int caller_held(struct case_ctx *c, struct io_thread *it, char *err)
+{
+	struct task_state ts;
+	unsigned waited = 0;
+	char why[128];
+
+	for (;;) {
+		if (task_state_read(io_thread_tid(it), &ts, err) < 0)
+			return -1;
+		if (task_asleep_in_call(&ts, why, sizeof(why)))
+			break;
+		if (waited >= ASLEEP_WAIT_MS) {
+			fail(c->res, CHK_REACHED, "inflight: the IO is held, but its caller is not "
+			     "held in the kernel after %u ms: %s\n", ASLEEP_WAIT_MS, why);
+			return 0;
+		}
+		sleep_ms(5);
+		waited += 5;
+	}
+	sb_addf(&c->res->diag, "inflight: the caller is held: %s\n", why);
+	return 1;
 }
 
 /* While held, the pages are pinned on a kernel whose path pins. */
@@ -42,7 +75,7 @@ static int pins_while_held(struct case_ctx *c, const struct pin_snap *before, ch
 	if (pin_read(c->bed->vs, &during, err) < 0)
 		return -1;
 	res->held = pin_delta(before, &during);
-	if (!(c->tc->e->flags & ENG_REGISTERS) && profile_path_pins(&c->bed->prof, c->t->found.path) &&
+	if (!(c->tc->e->flags & ENG_REGISTERS) && c->pins_due == PIN_EXPECT_PINS &&
 	    res->held.acquired - res->held.released <= 0)
 		fail(res, CHK_HELD, "pins: none outstanding while the %s was held: acquired %+lld "
 		     "released %+lld\n", dir_name(c->tc->dir), res->held.acquired,
@@ -52,13 +85,16 @@ static int pins_while_held(struct case_ctx *c, const struct pin_snap *before, ch
 
 /* Hold, wait for it, act, answer. -1 (err): the test bed could not do
  * its part; the request is let go as if never held. */
-static int act_on_held(struct case_ctx *c, const struct pin_snap *before, char *err)
+static int act_on_held(struct case_ctx *c, struct io_thread *it, const struct pin_snap *before,
+		       char *err)
 {
 	int held = wait_held(c, err), ret = -1;
 
 	if (held < 0)
 		goto answer;
-	if (held == 0 || pins_while_held(c, before, err) < 0)
+	if (held > 0)
+		held = caller_held(c, it, err);
+	if (held <= 0 || pins_while_held(c, before, err) < 0)
 		goto answer;
 	if (c->tc->a->step(&c->in, err) < 0)
 		goto answer;
@@ -76,6 +112,20 @@ answer:
 	return held == 0 ? 0 : ret;
 }
 
+/* Ask the target to hold the case's IO: its range, and the pattern its
+ * data has (a read's: the read region's; a write's: the case's). A read
+ * the kernel may copy through the page cache (btrfs's fallback) must
+ * reach the device to be held: the range leaves the cache first. */
+static int hold(struct case_ctx *c, char *err)
+{
+	struct io_plan p = { .dir = c->tc->dir, .off = c->rq.off, .len = c->rq.len,
+			     .seed = c->tc->dir == DIR_READ ? c->bed->seed : c->res->seed };
+
+	if (c->tc->dir == DIR_READ)
+		posix_fadvise(c->fd, c->rq.off, c->rq.len, POSIX_FADV_DONTNEED);
+	return c->t->ops->hold(c->t, &p, err);
+}
+
 /* The IO in a thread; held and acted on if the case says so. */
 static int io_in_thread(struct case_ctx *c, char *err)
 {
@@ -84,14 +134,13 @@ static int io_in_thread(struct case_ctx *c, char *err)
 	int ret = 0;
 	char jerr[ERRLEN];
 
-	if (held_in_flight(c->tc) && (c->t->ops->hold(c->t, c->tc->dir, c->rq.off, err) < 0 ||
-				      pin_read(c->bed->vs, &before, err) < 0))
+	if (held_in_flight(c->tc) && (hold(c, err) < 0 || pin_read(c->bed->vs, &before, err) < 0))
 		return -1;
 	it = io_thread_start(c, err);
 	if (!it)
 		return -1;
 	if (held_in_flight(c->tc))
-		ret = act_on_held(c, &before, err);
+		ret = act_on_held(c, it, &before, err);
 	if (io_thread_join(c, it, jerr) < 0) {
 		snprintf(err, ERRLEN, "%s", jerr);
 		return -1;

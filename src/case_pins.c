@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
@@ -18,14 +19,17 @@
 #define FIEMAP_MAX 64		/* a count out of range is re-judged on a machine quiet this long */
 
 /* What the pins of a user-buffer case should be on this target, and why
- * (into what): from the path found under the target and the profile. */
-static enum pin_expect pin_expectation(const struct case_ctx *c, char *what, size_t len)
+ * (into what): from the path found under the target and the profile; a
+ * target rule that says no pins means the kernel copies the IO through
+ * the page cache (*copies). */
+enum pin_expect case_pins_due(const struct case_ctx *c, int *copies, char *what, size_t len)
 {
 	const struct target *t = c->t;
 	enum path_class path = t->found.path;
 	int pins = profile_path_pins(&c->bed->prof, path);
 	const char *note = NULL;
 
+	*copies = 0;
 	if (c->tc->e->flags & ENG_KERNEL_PAGES) {
 		snprintf(what, len, "%s: the direct IO sees kernel pages, not the user buffer",
 			 c->tc->e->name);
@@ -42,6 +46,7 @@ static enum pin_expect pin_expectation(const struct case_ctx *c, char *what, siz
 
 		if (p >= 0) {
 			pins = p;
+			*copies = !p;
 			snprintf(what, len, "%s", note);
 		}
 	}
@@ -146,7 +151,7 @@ static void check_count(struct case_ctx *c)
 	struct pin_geom g = { 0 };
 	struct pin_range r;
 
-	if (!rule || c->res->cut || c->res->interrupted || (c->n < 0 && case_end(c->tc) == END_FULL))
+	if (!rule || c->res->cut || c->res->interrupted || (c->n < 0 && c->ending.end == END_FULL))
 		return;
 	case_geom(c, &g);
 	pin_range(&g, rule, !!(c->tc->e->flags & ENG_NOWAIT), &r);
@@ -178,8 +183,7 @@ static void registered_pins(struct case_ctx *c)
 void check_case_pins(struct case_ctx *c)
 {
 	struct result *res = c->res;
-	char what[192];
-	enum pin_expect e;
+	enum pin_expect e = c->pins_due;
 
 	res->pins = pin_delta(&c->s0, &c->s3);
 	res->balanced = !check_pins_balanced(res->pins, &res->diag);
@@ -188,8 +192,7 @@ void check_case_pins(struct case_ctx *c)
 	if (c->tc->e->flags & ENG_REGISTERS)
 		return registered_pins(c);
 	res->pinned = res->pins.acquired > 0;
-	e = pin_expectation(c, what, sizeof(what));
-	if (check_pins_taken(e, res->pins, what, &res->diag))
+	if (check_pins_taken(e, res->pins, c->pins_why, &res->diag))
 		failed(res, CHK_PINS);
 	else if (e == PIN_EXPECT_PINS && !(c->tc->e->flags & ENG_KERNEL_PAGES))
 		check_count(c);
@@ -209,11 +212,38 @@ int pins_close(struct bed *bed, const struct pin_snap *s0, struct result *res, c
 	return 0;
 }
 
-void check_case_log(struct bed *bed, struct result *res)
+/* Drop from bad the lines that report the error the case injected below
+ * dev, noting them: the path's promised report, not a fault. */
+static int drop_injected(struct strbuf *bad, int nbad, const char *dev, struct strbuf *diag)
+{
+	struct strbuf kept = { 0 };
+	char *line = bad->s, *nl;
+
+	if (!dev || nbad <= 0 || !line)
+		return nbad;
+	nbad = 0;
+	for (; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		if (kmsg_line_injected(line, dev))
+			sb_addf(diag, "kmsg: the injected error, as the kernel reported it: %s\n", line);
+		else if (*line && ++nbad)
+			sb_addf(&kept, "%s\n", line);
+		if (!nl)
+			break;
+	}
+	sb_free(bad);
+	*bad = kept;
+	return nbad;
+}
+
+void check_case_log(struct bed *bed, struct result *res, const char *injected_dev)
 {
 	struct strbuf bad = { 0 };
 	char why[ERRLEN];
-	int nbad = kmsg_collect(&bed->kmsg, &bad, NULL);
+	int nbad = drop_injected(&bad, kmsg_collect(&bed->kmsg, &bad, NULL), injected_dev,
+				 &res->diag);
 
 	if (nbad < 0) {
 		errf(why, "read /dev/kmsg");

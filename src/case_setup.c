@@ -101,6 +101,21 @@ static int case_open(struct case_ctx *c)
 	return 0;
 }
 
+/* How the IO must end: the action's promise, for the path the IO takes. */
+static void case_ending(struct case_ctx *c)
+{
+	const struct action_ops *a = c->tc->a;
+
+	c->ending = (struct io_ending){ END_FULL, 0, NULL };
+	if (!a)
+		return;
+	c->ending = (struct io_ending){ a->end, a->errnum, NULL };
+	if (c->copies && a->copied && c->tc->dir == DIR_READ)
+		c->ending = *a->copied;
+	if (c->ending.end == END_SHORT && c->tc->dir == DIR_READ && c->t->ops->short_read_retried)
+		c->ending = (struct io_ending){ END_FULL, 0, c->t->ops->short_read_retried };
+}
+
 int case_setup(struct case_ctx *c)
 {
 	c->fd = -1;
@@ -111,6 +126,8 @@ int case_setup(struct case_ctx *c)
 	if (case_ready(c) < 0)
 		return -1;
 	c->in.t = c->t;
+	c->pins_due = case_pins_due(c, &c->copies, c->pins_why, sizeof(c->pins_why));
+	case_ending(c);
 	case_offset(c);
 	c->in.file_off = c->res->file_off;
 	if (case_buffer(c) < 0 || case_open(c) < 0)
@@ -132,12 +149,7 @@ void case_teardown(struct case_ctx *c)
 		target_teardown(c->t);
 }
 
-enum io_end case_end(const struct tcase *tc)
-{
-	return tc->a ? tc->a->end : END_FULL;
-}
-
 int case_ended_badly(const struct case_ctx *c)
 {
-	return case_end(c->tc) == END_ERROR || c->res->cut;
+	return c->ending.end == END_ERROR || c->res->cut;
 }

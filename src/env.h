@@ -24,6 +24,7 @@ struct env {
 	struct scratch *scratch;
 	uint64_t seed;		/* the run's data seed: the targets' read regions */
 	struct kver kernel;	/* the profile's kernel: expectations, flavours */
+	struct kver running;	/* the kernel that runs: what a measurement can tell */
 	const struct user_args *user;
 	double race_seconds;	/* --race-seconds: how long a race runs */
 	enum setup_state hugetlb;	/* the run's reservation, made on first use */

@@ -51,6 +51,13 @@ struct io_thread *io_thread_start(struct case_ctx *c, char *err)
 	return it;
 }
 
+pid_t io_thread_tid(const struct io_thread *it)
+{
+	while (!it->tid)
+		sleep_ms(1);
+	return it->tid;
+}
+
 /* Join until deadline: 0 joined, -1 deadline passed, 1 a signal came
  * (watched only while a request is held: the run must cut it off). */
 static int join_until(pthread_t th, double deadline, int watch_signal)

@@ -155,16 +155,31 @@ static const char *not_holdable(const struct tcase *c)
 	return NULL;
 }
 
+/* The size and offset an IO is held at: 64k+512 (the first page also
+ * holds guard bytes), or where the target's alignment refuses that (btrfs),
+ * the next 64 KiB variant it allows. */
+static const struct variant *action_variant(const struct target_ops *t)
+{
+	size_t vi;
+
+	for (vi = ACTION_VARIANT; vi < variant_count; vi++)
+		if (variant_table[vi].size == variant_table[ACTION_VARIANT].size &&
+		    !(variant_table[vi].bufoff % t->align))
+			return &variant_table[vi];
+	return &variant_table[ACTION_VARIANT];
+}
+
 /* One action on one target, buffer and direction: every engine; by
  * default every engine or one, as the action says. */
 static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p)
 {
+	const struct variant *v = action_variant(target_table[p->ti]);
 	size_t ei, first = n;
 
 	for (ei = 0; ei < engine_count; ei++) {
 		struct tcase *c = &m->c[n++];
 
-		io_case(c, p, ei, &variant_table[ACTION_VARIANT]);
+		io_case(c, p, ei, v);
 		c->impossible = not_holdable(c);
 		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE);
 	}

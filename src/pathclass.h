@@ -32,7 +32,12 @@ int path_classify_blockdev(const char *dev, struct path_found *pf, char *err);
  * at a path: what path_classify_dir decides, for the unit tests. */
 void path_classify_type(unsigned long f_type, const char *fstype, struct path_found *pf);
 
-/* btrfs's departure (target_fs.c): shared by the btrfs target and --dir. */
+/* btrfs's departure (target_fs.c): shared by the btrfs target and --dir;
+ * with data checksums (btrfs-fuse) its writes depart too where the
+ * kernel copies them (measured by btrfs_probe_csum_writes: 1 copied, 0
+ * direct, -1 err; what it measured in note). */
 pins_rule_fn btrfs_pins_rule;
+pins_rule_fn btrfs_copied_writes_rule;
+int btrfs_probe_csum_writes(const char *dir, char *note, size_t len, char *err);
 
 #endif

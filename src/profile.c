@@ -55,7 +55,7 @@ int profile_init(struct profile *p, const char *forced_version)
 	return 0;
 }
 
-int profile_path_pins(const struct profile *p, enum path_class path)
+int profile_pins_at(const struct kver *v, enum path_class path)
 {
 	size_t i;
 
@@ -64,9 +64,14 @@ int profile_path_pins(const struct profile *p, enum path_class path)
 			continue;
 		if (path_table[i].major <= 0)
 			return 0;
-		return kver_ge(&p->v, path_table[i].major, path_table[i].minor);
+		return kver_ge(v, path_table[i].major, path_table[i].minor);
 	}
 	return 0;
+}
+
+int profile_path_pins(const struct profile *p, enum path_class path)
+{
+	return profile_pins_at(&p->v, path);
 }
 
 const char *profile_path_since(enum path_class path)

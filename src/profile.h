@@ -19,6 +19,8 @@ int profile_init(struct profile *p, const char *forced_version);
 /* 1: user-backed (UBUF/IOVEC) direct IO on this path takes FOLL_PIN pins;
  * 0: it takes plain page references (FOLL_GET) or copies. */
 int profile_path_pins(const struct profile *p, enum path_class path);
+/* ... on kernel v. */
+int profile_pins_at(const struct kver *v, enum path_class path);
 /* The first kernel version whose path pins, as text ("6.5"), or "never". */
 const char *profile_path_since(enum path_class path);
 const char *path_class_name(enum path_class path);

@@ -199,6 +199,8 @@ static void print_targets(struct report *r, const struct bed *bed)
 		if (t->ops->user)
 			fprintf(r->err, "%s: %s: %s, %s path (%s)\n", t->ops->name, t->info,
 				t->found.fs, path_class_name(t->found.path), t->found.how);
+		if (*t->measured)
+			fprintf(r->err, "%s: measured at set-up: %s\n", t->ops->name, t->measured);
 		if (t->ops->transport && t->ops->transport(&bed->prof.v) != ITER_NONE)
 			fprintf(r->err, "%s: the IO reaches the transport as %s (%s)\n",
 				t->ops->name, flavour_name(t->ops->transport(&bed->prof.v)),

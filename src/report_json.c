@@ -137,6 +137,8 @@ static void json_targets(FILE *f, const struct bed *bed)
 		json_write_str(f, t->found.how);
 		fprintf(f, ", \"info\": ");
 		json_write_str(f, t->info);
+		fprintf(f, ", \"measured\": ");
+		json_write_str(f, t->measured);
 		fprintf(f, "}");
 	}
 	fprintf(f, "\n  ],\n");

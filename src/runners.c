@@ -53,7 +53,7 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 			     "the kernel's own IO (no user buffer)" :
 			     "the kernel's own IO from a kernel buffer (ITER_KVEC)", &res->diag))
 		failed(res, CHK_PINS);
-	check_case_log(bed, res);
+	check_case_log(bed, res, NULL);
 }
 
 /* A regression: it does everything itself; pins must balance. */
@@ -84,7 +84,7 @@ static void run_regress_case(struct bed *bed, const struct tcase *tc, struct res
 	}
 	if (pins_close(bed, &s0, res, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
-	check_case_log(bed, res);
+	check_case_log(bed, res, NULL);
 }
 
 /* The known failures declared next to the case's action, kernel IO or

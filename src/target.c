@@ -54,6 +54,8 @@ enum setup_state target_ensure(struct target *t, struct env *env)
 	t->region = TARGET_REGION;
 	t->read_base = 0;
 	t->write_base = TARGET_REGION;
+	t->dev[0] = 0;
+	t->measured[0] = 0;
 	t->found.path = t->ops->path;
 	t->found.pins_rule = t->ops->pins_expected;
 	snprintf(t->found.fs, sizeof(t->found.fs), "%s", t->ops->name);

@@ -26,6 +26,10 @@ struct target {
 	 * what is under a handed-over path (set-up fills it). */
 	struct path_found found;
 	char info[256];		/* what it is, for the report */
+	/* The block device its IO fails on when a case fails it from below
+	 * ("/dev/loop3"), where the kernel reports that error; or "". */
+	char dev[32];
+	char measured[192];	/* what set-up measured of the kernel, for the report */
 	void *priv;
 };
 
@@ -64,7 +68,7 @@ struct io_plan {
 	enum dir dir;
 	off_t off;
 	size_t len;
-	uint64_t seed;		/* a write's pattern */
+	uint64_t seed;		/* the pattern of its data: a write's, or the read region's */
 };
 
 /* Which option hands a user-given target over. */
@@ -83,6 +87,9 @@ struct target_ops {
 	const char *align_why;	/* why, when it is more than the device's sector */
 	const char *no_peer;	/* why copy_file_range has no peer file here, or NULL */
 	enum user_arg user;	/* exists only when the user hands one over */
+	/* Why a read answered short by the target's server still reaches the
+	 * caller in full (a loop device re-issues the rest), or NULL. */
+	const char *short_read_retried;
 	int no_odirect;		/* the file is opened without O_DIRECT */
 	const void *cfg;	/* the family's own settings for this row */
 	/* Make it; fill t->path, t->info (and t->found for a handed-over
@@ -99,12 +106,14 @@ struct target_ops {
 	 * received (0 good, 1 with the reason in why). */
 	int (*io_expect)(struct target *t, const struct io_plan *p, char *err);
 	int (*io_verdict)(struct target *t, enum dir dir, struct strbuf *why);
-	/* Optional: hold the next request of dir at off in flight; report
-	 * whether it is held (1, 0, -1 error); let it go. */
-	int (*hold)(struct target *t, enum dir dir, off_t off, char *err);
-	int (*held)(struct target *t, char *err);
-	/* Answer the held request: how is NULL (as if never held), "fail
-	 * ERRNO" or "short N". */
+	/* Optional: hold the IO of p in flight where it reaches the
+	 * target's server (every request carrying its data); report whether
+	 * it is held (1, 0, -1 error) and, into what, the requests held; let
+	 * it go. */
+	int (*hold)(struct target *t, const struct io_plan *p, char *err);
+	int (*held)(struct target *t, struct strbuf *what, char *err);
+	/* Answer the held requests: how is NULL (as if never held), "fail
+	 * ERRNO" or "short N" (the IO's last request). */
 	int (*release)(struct target *t, const char *how, char *err);
 	/* Optional: cut the target off from its server with a request in
 	 * flight (how: "abort" the connection, "kill" the server); afterwards
@@ -122,6 +131,8 @@ struct target_ops {
 };
 
 #define TARGET_REGION (8 * MiB)
+#define BTRFS_ALIGN_WHY "btrfs does direct IO only aligned to its 4096-byte sector size; " \
+	"unaligned IO silently goes through the page cache"
 #define NO_PEER_BLOCK "copy_file_range needs a peer file on the target's filesystem: a " \
 	"block device has none"
 

@@ -3,7 +3,13 @@
 #include "buffer.h"
 #include "scratchfs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "vmstat.h"
 
 static enum setup_state fs_setup(struct target *t, struct env *env)
 {
@@ -64,6 +70,84 @@ int btrfs_pins_rule(const struct kver *v, enum dir dir, const struct buffer_ops 
 	return 0;
 }
 
+/* With data checksums, btrfs may write through the page cache: 968f19c5b1b7
+ * ("btrfs: always fallback to buffered write if the inode requires
+ * checksum", 6.15) went into stable series too (6.12.y, 6.6.y), so the
+ * version does not tell: btrfs_probe_csum_writes() measures it, and the
+ * target takes this rule where it found the writes copied. */
+int btrfs_copied_writes_rule(const struct kver *v, enum dir dir, const struct buffer_ops *b,
+			     const char **why)
+{
+	if (dir == DIR_READ)
+		return btrfs_pins_rule(v, dir, b, why);
+	*why = "btrfs writes files with data checksums through the page cache on this kernel "
+	       "(measured at set-up: see the target's line; 968f19c5b1b7, 6.15 and stable series)";
+	return 0;
+}
+
+#define PROBE_LEN (64 * 1024)
+
+/* One O_DIRECT write of PROBE_LEN into a new file of dir: the pins it
+ * took (acquired), or -1 with err. */
+static long long probe_write_pins(const char *dir, char *err)
+{
+	char path[PATH_MAX];
+	struct pin_snap a, b;
+	void *buf = NULL;
+	long long pins = -1;
+	int fd;
+
+	if (pathf(path, sizeof(path), "%s/iovbed-csum-probe", dir) < 0 ||
+	    posix_memalign(&buf, 4096, PROBE_LEN)) {
+		errf(err, "probe buffer");
+		return -1;
+	}
+	memset(buf, 0x5a, PROBE_LEN);	/* no zero page: every page can be pinned */
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		errf(err, "open %s O_DIRECT", path);
+	else if (pin_read(&vmstat_default, &a, err) == 0) {
+		if (pwrite(fd, buf, PROBE_LEN, 0) != PROBE_LEN)
+			errf(err, "O_DIRECT pwrite of %d bytes to %s", PROBE_LEN, path);
+		else if (pin_read(&vmstat_default, &b, err) == 0)
+			pins = b.acquired - a.acquired;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	free(buf);
+	return pins;
+}
+
+/* Does btrfs on dir write a checksummed file direct (pins) or through the
+ * page cache (none)? 1 copied, 0 direct, -1 err; what was measured in
+ * note. The machine-wide counters may move on their own: a count that
+ * is neither none nor at least one per page is measured again. */
+int btrfs_probe_csum_writes(const char *dir, char *note, size_t len, char *err)
+{
+	long long pins = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		pins = probe_write_pins(dir, err);
+		if (pins < 0)
+			return -1;
+		if (pins == 0 || pins >= PROBE_LEN / 4096)
+			break;
+		sleep_ms(50);
+	}
+	if (pins != 0 && pins < PROBE_LEN / 4096) {
+		errno = 0;
+		errf(err, "btrfs checksummed write probe: %lld pins for %d pages five times: "
+		     "neither direct nor copied", pins, PROBE_LEN / 4096);
+		return -1;
+	}
+	snprintf(note, len, "an O_DIRECT write of %d pages into a checksummed file took %lld "
+		 "pins: %s", PROBE_LEN / 4096, pins, pins ? "written direct" :
+		 "written through the page cache");
+	return pins == 0;
+}
+
 /* btrfs refuses direct IO not aligned to its sector size (4096) and does it
  * buffered instead: only aligned cases are meaningful. Mounted nodatasum so
  * direct writes are not turned into buffered ones. */
@@ -72,8 +156,7 @@ const struct target_ops target_btrfs = {
 	.desc = "file on btrfs, nodatasum (iomap direct IO) on a loop device",
 	.path = PATH_IOMAP,
 	.align = 4096,
-	.align_why = "btrfs does direct IO only aligned to its 4096-byte sector size; "
-		     "unaligned IO silently goes through the page cache",
+	.align_why = BTRFS_ALIGN_WHY,
 	.setup = fs_setup,
 	.pins_expected = btrfs_pins_rule,
 	.teardown = fs_teardown,

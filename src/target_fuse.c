@@ -9,14 +9,22 @@
  *                      path's ->direct_IO (fuse_direct_IO, async for AIO)
  *   loop-fuse          a loop device (loop direct IO on) over the file
  *                      "disk": block direct IO, then ITER_BVEC into FUSE
- *   ext4-fuse          a file on ext4 on that loop device
+ *   ext4-fuse, xfs-fuse, btrfs-fuse, btrfs-fuse-nodatasum
+ *                      a file on that filesystem on such a loop device:
+ *                      iomap direct IO, then the loop's BVEC into FUSE
  * fuse and fuse-splice can hold a request, fail it, answer it short, and be
  * cut off (connection abort, daemon killed); they also serve the kernel's
- * own IO (ITER_KVEC): a #! script executed, process accounting records. */
+ * own IO (ITER_KVEC): a #! script executed, process accounting records.
+ * The loop rows can be held, failed, shortened and cut off the same way
+ * below the block layer: the daemon holds every request on "disk" that
+ * carries the case's data (found by its pattern words, whatever the
+ * filesystem's layout), while the block layer or iomap holds the user's
+ * pages. */
 #include "target_fuse.h"
 #include "fused.h"
 #include "loop.h"
 #include "scratchfs.h"
+#include "profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +50,9 @@ struct fuse_cfg {
 	int splice;		/* the daemon uses splice on /dev/fuse */
 	const char *file;	/* the file of the daemon the target opens */
 	int loop;		/* a loop device (dio on) over the file "disk" */
-	int ext4;		/* ... with ext4 on it: a file there */
+	const char *fs;		/* ... with this scratch filesystem recipe on it: a file there */
+	int probe_csum;		/* ... btrfs with checksums: are its writes direct? */
+	size_t disk_size;	/* the disk's size, if not DISK_SIZE (mkfs minimums) */
 };
 
 static const struct fuse_cfg *cfg_of(const struct target *t)
@@ -79,7 +89,7 @@ static enum setup_state start_daemon(struct target *t, struct env *env, struct f
 	cfg.seed = env->seed;
 	cfg.splice = cfg_of(t)->splice;
 	cfg.under_test_bed = 1;
-	cfg.disk_size = cfg_of(t)->loop ? DISK_SIZE : 0;
+	cfg.disk_size = !cfg_of(t)->loop ? 0 : cfg_of(t)->disk_size ? cfg_of(t)->disk_size : DISK_SIZE;
 	cfg.status_path = ft->status;
 	fflush(NULL);
 	ft->pid = fork();
@@ -131,8 +141,29 @@ static enum setup_state fuse_file(struct target *t, struct fuse_target *ft)
 	return SETUP_READY;
 }
 
-/* loop-fuse: the loop device over the daemon's "disk"; ext4-fuse: a file
- * on ext4 on that loop device. */
+/* btrfs with data checksums: does this kernel write such files direct or
+ * through the page cache? Measured where its iomap direct IO pins (else
+ * pins cannot tell); the target's rule follows, and its line says it. */
+static int probe_csum(struct target *t, struct env *env, struct fuse_target *ft)
+{
+	int copied;
+
+	if (!profile_pins_at(&env->running, PATH_IOMAP)) {
+		snprintf(t->measured, sizeof(t->measured), "checksummed writes not probed: iomap "
+			 "direct IO takes no pins on %d.%d, so pins cannot tell", env->running.major,
+			 env->running.minor);
+		return 0;
+	}
+	copied = btrfs_probe_csum_writes(ft->fsmnt, t->measured, sizeof(t->measured), t->why);
+	if (copied < 0)
+		return -1;
+	if (copied)
+		t->found.pins_rule = btrfs_copied_writes_rule;
+	return 0;
+}
+
+/* loop-fuse: the loop device over the daemon's "disk"; ext4-fuse and the
+ * others: a file on their filesystem on that loop device. */
 static enum setup_state fuse_loop(struct target *t, struct fuse_target *ft, struct env *env)
 {
 	char disk[PATH_MAX + 8];
@@ -144,6 +175,7 @@ static enum setup_state fuse_loop(struct target *t, struct fuse_target *ft, stru
 	}
 	if (loop_attach(&ft->loop, disk, 1, t->why) < 0)
 		return SETUP_BROKEN;
+	snprintf(t->dev, sizeof(t->dev), "%s", ft->loop.dev);
 	dio = loop_dio(&ft->loop);
 	if (dio != 1) {
 		snprintf(t->why, sizeof(t->why), "%s over the FUSE file %.200s: loop direct IO "
@@ -151,7 +183,7 @@ static enum setup_state fuse_loop(struct target *t, struct fuse_target *ft, stru
 			 ft->loop.nr, dio);
 		return dio == 0 ? SETUP_SKIP : SETUP_BROKEN;
 	}
-	if (!cfg_of(t)->ext4) {
+	if (!cfg_of(t)->fs) {
 		snprintf(t->path, sizeof(t->path), "%s", ft->loop.dev);
 		t->blockdev = 1;
 		snprintf(t->info, sizeof(t->info), "%s, loop dio on, over FUSE direct_io file %.180s",
@@ -159,14 +191,16 @@ static enum setup_state fuse_loop(struct target *t, struct fuse_target *ft, stru
 		return SETUP_READY;
 	}
 	if (pathf(ft->fsmnt, sizeof(ft->fsmnt), "%s/%s.fs", env->scratch->dir, t->ops->name) < 0) {
-		errf(t->why, "ext4-fuse mount path");
+		errf(t->why, "%s mount path", t->ops->name);
 		return SETUP_BROKEN;
 	}
-	if (scratchfs_make_on("ext4", ft->loop.dev, ft->fsmnt, t->why) < 0)
+	if (scratchfs_make_on(cfg_of(t)->fs, ft->loop.dev, ft->fsmnt, t->why) < 0)
 		return SETUP_BROKEN;
 	ft->fs_mounted = 1;
-	snprintf(t->info, sizeof(t->info), "ext4 on %s (loop dio on) over FUSE direct_io file %.160s",
-		 ft->loop.dev, disk);
+	snprintf(t->info, sizeof(t->info), "%s on %s (loop dio on) over FUSE direct_io file %.160s",
+		 cfg_of(t)->fs, ft->loop.dev, disk);
+	if (cfg_of(t)->probe_csum && probe_csum(t, env, ft) < 0)
+		return SETUP_BROKEN;
 	return target_file_in(t, ft->fsmnt);
 }
 
@@ -263,22 +297,54 @@ static int fuse_io_verdict(struct target *t, enum dir dir, struct strbuf *why)
 	return 1;
 }
 
-static int fuse_hold(struct target *t, enum dir dir, off_t off, char *err)
+/* "data" holds the request at the IO's offset; the loop rows every
+ * request on "disk" carrying a word of the IO's data. */
+static int fuse_hold(struct target *t, const struct io_plan *p, char *err)
 {
-	char cmd[64];
+	struct fuse_target *ft = t->priv;
+	const char *op = p->dir == DIR_READ ? "read" : "write";
+	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "hold %s %lld", dir == DIR_READ ? "read" : "write",
-		 (long long)off);
-	return fuse_ctl(t->priv, cmd, err);
+	if (cfg_of(t)->loop) {
+		ft->words_due = p->len / 8;
+		snprintf(cmd, sizeof(cmd), "hold-disk %s %llu %lld %zu", op,
+			 (unsigned long long)p->seed, (long long)p->off, p->len);
+	} else {
+		snprintf(cmd, sizeof(cmd), "hold %s %lld", op, (long long)p->off);
+	}
+	return fuse_ctl(ft, cmd, err);
 }
 
-static int fuse_held(struct target *t, char *err)
+/* Held: the data's request, or on disk every word of the IO's data. */
+static int fuse_held(struct target *t, struct strbuf *what, char *err)
 {
-	char status[1024];
+	struct fuse_target *ft = t->priv;
+	unsigned long words = 0;
+	unsigned nheld = 0;
+	char status[1024], op[8] = "";
+	const char *d;
+	long long off = 0;
 
-	if (fuse_status(t->priv, status, sizeof(status), err) < 0)
+	if (fuse_status(ft, status, sizeof(status), err) < 0)
 		return -1;
-	return strstr(status, " held none ") ? 0 : 1;
+	d = strstr(status, " disk-held ");
+	if (!d || sscanf(d, " disk-held %u words %lu", &nheld, &words) != 2 ||
+	    !strstr(status, " held ") || sscanf(strstr(status, " held "), " held %7s %lld", op, &off) != 2) {
+		errno = 0;
+		errf(err, "the FUSE daemon's status line is unreadable: %.200s", status);
+		return -1;
+	}
+	if (cfg_of(t)->loop) {
+		if (words < ft->words_due)
+			return 0;
+		sb_addf(what, "the daemon holds %u request%s on its disk file, carrying all %lu "
+			"words of the IO's data", nheld, nheld == 1 ? "" : "s", words);
+		return 1;
+	}
+	if (!strcmp(op, "none"))
+		return 0;
+	sb_addf(what, "the daemon holds the %s of its data file at %lld", op, off);
+	return 1;
 }
 
 static int fuse_release(struct target *t, const char *how, char *err)
@@ -355,23 +421,34 @@ static const struct kernel_io *const fuse_file_kernel_io[] = { &kio_finit_module
 /* What every target of the daemon shares; those serving "data" add the
  * daemon's verdict; fuse and fuse-splice can also hold and cut. */
 #define FUSE_DAEMON						\
-	.align = 512,						\
 	.setup = fuse_setup,					\
 	.teardown = fuse_teardown,				\
 	.describe = fuse_describe
 #define FUSE_DATA						\
 	FUSE_DAEMON,						\
+	.align = 512,						\
 	.path = PATH_FUSE,					\
 	.no_peer = NO_PEER_FUSE,				\
 	.io_expect = fuse_io_expect,				\
 	.io_verdict = fuse_io_verdict
-#define FUSE_HOLDING						\
-	FUSE_DATA,						\
+#define LOOP_RETRIES "the loop device re-issues the rest of a read its backing file " \
+	"answered short (lo_complete_rq): the caller gets it all"
+#define FUSE_HOLDS						\
 	.hold = fuse_hold,					\
 	.held = fuse_held,					\
 	.release = fuse_release,				\
-	.cut = fuse_cut,					\
+	.cut = fuse_cut
+#define FUSE_HOLDING						\
+	FUSE_DATA,						\
+	FUSE_HOLDS,						\
 	.kernel_io = fuse_kernel_io
+/* A filesystem on a loop device over the daemon's disk. */
+#define FUSE_DISK_FS						\
+	.path = PATH_IOMAP,					\
+	.short_read_retried = LOOP_RETRIES,			\
+	FUSE_DAEMON,						\
+	FUSE_HOLDS,						\
+	.kernel_io = fuse_file_kernel_io
 
 const struct target_ops target_fuse = {
 	.name = "fuse",
@@ -408,16 +485,48 @@ const struct target_ops target_loop_fuse = {
 	.name = "loop-fuse",
 	.desc = "loop device (loop dio on) over a FUSE direct_io file",
 	.path = PATH_BLOCK,
+	.align = 512,
 	.no_peer = NO_PEER_BLOCK,
+	.short_read_retried = LOOP_RETRIES,
 	FUSE_DAEMON,
+	FUSE_HOLDS,
 	.cfg = &(const struct fuse_cfg){ .loop = 1 },
 };
 
 const struct target_ops target_ext4_fuse = {
 	.name = "ext4-fuse",
 	.desc = "file on ext4 on a loop device over a FUSE direct_io file",
-	.path = PATH_IOMAP,
-	FUSE_DAEMON,
-	.kernel_io = fuse_file_kernel_io,
-	.cfg = &(const struct fuse_cfg){ .loop = 1, .ext4 = 1 },
+	FUSE_DISK_FS,
+	.align = 512,
+	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "ext4" },
+};
+
+const struct target_ops target_xfs_fuse = {
+	.name = "xfs-fuse",
+	.desc = "file on xfs on a loop device over a FUSE direct_io file",
+	FUSE_DISK_FS,
+	.align = 512,
+	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "xfs", .disk_size = 320 * MiB },
+};
+
+/* btrfs as on target_fs.c's btrfs row, with and without data checksums. */
+const struct target_ops target_btrfs_fuse = {
+	.name = "btrfs-fuse",
+	.desc = "file on btrfs (data checksums) on a loop device over a FUSE direct_io file",
+	FUSE_DISK_FS,
+	.align = 4096,
+	.align_why = BTRFS_ALIGN_WHY,
+	.pins_expected = btrfs_pins_rule,
+	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "btrfs-datasum", .disk_size = 256 * MiB,
+					 .probe_csum = 1 },
+};
+
+const struct target_ops target_btrfs_fuse_nodatasum = {
+	.name = "btrfs-fuse-nodatasum",
+	.desc = "file on btrfs, nodatasum, on a loop device over a FUSE direct_io file",
+	FUSE_DISK_FS,
+	.align = 4096,
+	.align_why = BTRFS_ALIGN_WHY,
+	.pins_expected = btrfs_pins_rule,
+	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "btrfs", .disk_size = 256 * MiB },
 };

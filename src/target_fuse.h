@@ -12,8 +12,9 @@ struct fuse_target {
 	char ctl[PATH_MAX + 8];
 	char status[PATH_MAX + 16];	/* the daemon's status line, outside the mount */
 	struct loopdev loop;	/* loop-fuse, ext4-fuse */
-	char fsmnt[PATH_MAX];	/* ext4-fuse */
+	char fsmnt[PATH_MAX];	/* ext4-fuse and the other filesystems on it */
 	int fs_mounted;
+	unsigned long words_due;	/* a disk hold: words of the IO's data */
 };
 
 /* Commands to the daemon's control file, through the page cache (not
