@@ -10,8 +10,9 @@
 #define SHORT_BY 4096		/* "short" answers this many bytes short */
 #define DELAY_MS 300		/* "delay" holds the request this long */
 
-/* How a case's IO must end under its action. */
-enum io_end { END_FULL, END_ERROR, END_SHORT };
+/* How a case's IO must end under its action: in full, with an error,
+ * SHORT_BY short, or with any prefix of it (a read cut by a truncate). */
+enum io_end { END_FULL, END_ERROR, END_SHORT, END_PREFIX };
 
 /* ... with which errno (END_ERROR; 0 any), and why, where it departs
  * from the action's own promise. */
@@ -40,6 +41,13 @@ struct inflight {
 	int unmapped;		/* the buffer is gone: nothing to compare */
 	int misdeclared;	/* the case's flavour is declared wrong on purpose (a self-test) */
 	char *zero_lo, *zero_hi;	/* dropped: these bytes must read zero, not the data */
+	uint64_t region_seed;	/* the pattern of the target's read region */
+	/* The action changed the target's file: set back after the case. */
+	int file_changed;
+	uint64_t either_seed;	/* the range was rewritten with this seed's pattern beside
+				 * a read: each sector holds one version; the file the new */
+	off_t file_gone;	/* a write's range was truncated at this offset (or
+				 * punched: -1 none): it must read as zeros or EOF */
 	unsigned failed;	/* enum check_bit of the action's own checks that failed */
 	ssize_t n;		/* what the IO returned (for finish and ACT_AFTER) */
 	void *priv;		/* the action's own state, from step to finish */
@@ -53,6 +61,8 @@ enum action_flag {
 	ACT_NUMA = 1u << 4,		/* needs a second NUMA node */
 	ACT_INJECTS = 1u << 5,		/* fails the IO below the target: the kernel's
 					 * report of that error on its device is due */
+	ACT_FILE = 1u << 6,		/* changes the target's file beside the IO:
+					 * targets whose file may change */
 };
 
 /*

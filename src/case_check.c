@@ -80,6 +80,12 @@ static void check_io_result(struct case_ctx *c)
 			fail(res, CHK_IO, "io: the read returned %zd; the target answered %d bytes "
 			     "short of %zu, so %zu was due\n", c->n, SHORT_BY, len, len - SHORT_BY);
 		return;
+	case END_PREFIX:
+		if (c->n < 0)
+			fail(res, CHK_IO, "io: %s\n", c->rq.err);
+		else
+			sb_addf(&res->diag, "io: %zd of %zu bytes (any prefix was due)\n", c->n, len);
+		return;
 	case END_FULL:
 		if (c->n < 0)
 			fail(res, CHK_IO, "io: %s\n", c->rq.err);
@@ -118,6 +124,63 @@ static void check_written(struct case_ctx *c)
 	free(rb);
 }
 
+/* A write whose range an action truncated or punched after it: the file
+ * holds zeros there, or ends before it. */
+static void check_written_gone(struct case_ctx *c)
+{
+	off_t off = c->res->file_off;
+	size_t len = c->tc->v.size;
+	char *rb = calloc(1, len), err[ERRLEN];
+	int fd = open(c->t->path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (rb && fd >= 0) {
+		posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
+		n = pread(fd, rb, len, off);
+	}
+	if (n < 0) {
+		errf(err, "pread %zu at %lld from %s", len, (long long)off, c->t->path);
+		fail(c->res, CHK_DATA, "data: read-back: %s\n", err);
+	} else if (check_zero(rb, len, "file after the write, its range truncated or punched",
+			      &c->res->diag)) {
+		data_bad(c->res, CHK_DATA);
+	} else {
+		sb_addf(&c->res->diag, "data: the written range reads %s after the %s\n",
+			n ? "zeros" : "past the end of the file", c->tc->a->name);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(rb);
+}
+
+/* A read beside a write of its range: each sector one version, the
+ * file the new one. */
+static void check_either(struct case_ctx *c)
+{
+	struct pattern_at v[2] = { PAT(c->bed->seed, c->res->file_off),
+				   PAT(c->in.either_seed, c->res->file_off) };
+	size_t len = c->tc->v.size;
+	char *rb = malloc(len), err[ERRLEN];
+	int fd = open(c->t->path, O_RDONLY | O_CLOEXEC);
+	struct strbuf note = { 0 };
+
+	if (check_data_either(c->b.io, c->n, v, "buffer after the read beside a write of its range",
+			      &note))
+		data_bad(c->res, CHK_DATA);
+	sb_addf(&c->res->diag, "%s", sb_str(&note));
+	sb_free(&note);
+	if (!rb || fd < 0 || pread(fd, rb, len, c->res->file_off) != (ssize_t)len) {
+		errf(err, "pread %zu at %lld from %s", len, (long long)c->res->file_off, c->t->path);
+		fail(c->res, CHK_DATA, "data: read-back: %s\n", err);
+	} else if (check_data(rb, len, v[1], "file after the write beside the read (it must keep "
+			      "the write)", &c->res->diag)) {
+		data_bad(c->res, CHK_DATA);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(rb);
+}
+
 /* What the buffer (and for a write, the file) must hold. */
 static void check_buffer(struct case_ctx *c)
 {
@@ -131,6 +194,8 @@ static void check_buffer(struct case_ctx *c)
 		if (check_zero(c->in.zero_lo, c->in.zero_hi - c->in.zero_lo, "buffer dropped "
 			       "with MADV_DONTNEED while the read was held", d))
 			data_bad(res, CHK_DATA);
+	} else if (tc->dir == DIR_READ && c->n > 0 && c->in.either_seed) {
+		check_either(c);
 	} else if (tc->dir == DIR_READ && c->n > 0) {
 		if (check_data(c->b.io, c->n, PAT(c->bed->seed, res->file_off), "buffer after the read",
 			       d))
@@ -139,7 +204,9 @@ static void check_buffer(struct case_ctx *c)
 		if (check_data(c->b.io, tc->v.size, PAT(res->seed, res->file_off), "source buffer after "
 			       "the write (the kernel wrote into it)", d))
 			data_bad(res, CHK_DATA);
-		if (c->n > 0)
+		if (c->n > 0 && c->in.file_gone >= 0)
+			check_written_gone(c);
+		else if (c->n > 0)
 			check_written(c);
 	}
 }

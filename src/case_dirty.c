@@ -27,6 +27,26 @@ static void read_dirty(struct case_ctx *c)
 	free(flags);
 }
 
+/* The buffer's file must hold what the read brought: the region's data, or
+ * sector by sector one of the two versions a write beside it left. */
+static int in_file_bad(struct case_ctx *c, const char *got)
+{
+	static const char what[] = "buffer's own file after munmap+fsync (read data lost: page "
+				   "not dirtied?)";
+	struct pattern_at v[2] = { PAT(c->bed->seed, c->res->file_off),
+				   PAT(c->in.either_seed, c->res->file_off) };
+	struct strbuf note = { 0 };
+	int bad;
+
+	if (!c->in.either_seed)
+		return check_data(got, c->b.len, v[0], what, &c->res->diag);
+	bad = check_data_either(got, c->b.len, v, what, &note);
+	if (bad)
+		sb_addf(&c->res->diag, "%s", sb_str(&note));
+	sb_free(&note);
+	return bad;
+}
+
 /* After munmap + fsync the file is read back with O_DIRECT on a fresh
  * descriptor (from the medium, not from a cache that a leaked pin could
  * keep). */
@@ -53,9 +73,7 @@ static void read_reached_file(struct case_ctx *c)
 	if (fd < 0 || posix_memalign(&back, 4096, span) || pread(fd, back, span, lo) != (ssize_t)span) {
 		errf(err, "O_DIRECT read of the buffer file %s", b->path);
 		fail(c->res, CHK_DIRTY, "dirty: %s\n", err);
-	} else if (check_data((char *)back + (c->io_in_file - lo), b->len,
-			      PAT(c->bed->seed, c->res->file_off), "buffer's own file after "
-			      "munmap+fsync (read data lost: page not dirtied?)", &c->res->diag)) {
+	} else if (in_file_bad(c, (char *)back + (c->io_in_file - lo))) {
 		c->res->dirtied = 0;
 		failed(c->res, CHK_DIRTY);
 	}

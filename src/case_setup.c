@@ -122,7 +122,8 @@ int case_setup(struct case_ctx *c)
 	c->b.fd = -1;
 	c->gseed = c->res->seed ^ GUARD_KEY;
 	c->in = (struct inflight){ .b = &c->b, .dir = c->tc->dir, .diag = &c->res->diag,
-				   .poison_seed = c->res->seed ^ POISON_KEY };
+				   .poison_seed = c->res->seed ^ POISON_KEY,
+				   .region_seed = c->bed->seed, .file_gone = -1 };
 	if (case_ready(c) < 0)
 		return -1;
 	c->in.t = c->t;
@@ -144,7 +145,11 @@ void case_teardown(struct case_ctx *c)
 		c->tc->a->finish(&c->in);
 	buffer_put(&c->b);
 	/* a cut-off target, or one whose file the IO reshaped, is set up
-	 * anew for the next case */
+	 * anew for the next case; a file an action changed is set back */
+	if (c->t && c->in.file_changed && !c->res->cut && target_refill(c->t, c->bed->seed) < 0) {
+		sb_addf(&c->res->diag, "teardown: %s; the target is set up anew\n", c->t->why);
+		c->res->cut = 1;
+	}
 	if (c->t && (c->res->cut || (c->tc->e->flags & ENG_RESHAPES)))
 		target_teardown(c->t);
 }

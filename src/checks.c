@@ -42,6 +42,32 @@ int check_data(const void *buf, size_t len, struct pattern_at at, const char *wh
 	return 1;
 }
 
+int check_data_either(const void *buf, size_t len, const struct pattern_at v[2], const char *what,
+		      struct strbuf *why)
+{
+	struct pattern_at a = v[0], b = v[1];
+	const char *p = buf;
+	size_t i, n, olds = 0, news = 0;
+	struct mismatch m;
+
+	for (i = 0; i < len; i += n) {
+		n = len - i < 512 ? len - i : 512;
+		if (!pattern_check(p + i, n, a.seed, a.off + (off_t)i, &m))
+			olds++;
+		else if (!pattern_check(p + i, n, b.seed, b.off + (off_t)i, &m))
+			news++;
+		else {
+			sb_addf(why, "data: %s: the sector at file offset %lld is neither version "
+				"(%zu sectors before it were the first, %zu the second)\n", what,
+				(long long)(a.off + (off_t)i), olds, news);
+			return check_data(p + i, n, PAT(a.seed, a.off + (off_t)i), what, why);
+		}
+	}
+	sb_addf(why, "data: %s: %zu sectors of the first version, %zu of the second\n", what, olds,
+		news);
+	return 0;
+}
+
 int check_zero(const void *buf, size_t len, const char *what, struct strbuf *why)
 {
 	const unsigned char *p = buf;

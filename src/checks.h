@@ -22,6 +22,11 @@ struct pattern_at {
 /* 1. data: buf must hold the pattern at `at` for [at.off, +len). */
 int check_data(const void *buf, size_t len, struct pattern_at at, const char *what,
 	       struct strbuf *why);
+/* Each 512-byte sector of buf must hold one of two versions of the range:
+ * the pattern at v[0], or at v[1] (a write racing the IO); the counts go
+ * to why (which is only a note when it holds). */
+int check_data_either(const void *buf, size_t len, const struct pattern_at v[2], const char *what,
+		      struct strbuf *why);
 /* Every byte of [p, p + len) must be zero (a hole, a zeroed range, pages
  * dropped with MADV_DONTNEED). */
 int check_zero(const void *p, size_t len, const char *what, struct strbuf *why);

@@ -201,7 +201,7 @@ static size_t add_action_cases(struct matrix *m, size_t n, size_t ti)
 	for (k = 0; k < action_count; k++) {
 		const struct action_ops *a = action_table[k];
 
-		if ((a->flags & ACT_CUTS) && !t->cut)
+		if (((a->flags & ACT_CUTS) && !t->cut) || ((a->flags & ACT_FILE) && !t->file_changes))
 			continue;
 		for (bi = 0; bi < buffer_count; bi++)
 			for (d = 0; d < 2; d++) {

@@ -21,6 +21,7 @@ enum check_bit {
 	CHK_REACHED = 1u << 10,	/* the IO reached the target (held, or seen by it) */
 	CHK_FLAVOUR = 1u << 11,	/* the flavour observed is the one declared */
 	CHK_PIN_COUNT = 1u << 12,	/* pins taken number what the path's rule says */
+	CHK_WAITED = 1u << 13,	/* a change to the file waited for the IO held on it */
 };
 
 /* What the BPF observer made of a case's flavour (case_observe.c). */

@@ -82,6 +82,15 @@ enum setup_state target_ensure(struct target *t, struct env *env)
 	return t->state;
 }
 
+int target_refill(struct target *t, uint64_t seed)
+{
+	if (truncate(t->path, t->write_base + t->region) < 0) {
+		errf(t->why, "truncate %s back to %lld", t->path, (long long)(t->write_base + t->region));
+		return -1;
+	}
+	return fill_read_region(t, seed);
+}
+
 void target_teardown(struct target *t)
 {
 	if (t->ops && t->state != SETUP_NONE && t->ops->teardown)

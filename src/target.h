@@ -90,6 +90,9 @@ struct target_ops {
 	/* Why a read answered short by the target's server still reaches the
 	 * caller in full (a loop device re-issues the rest), or NULL. */
 	const char *short_read_retried;
+	/* Its file is a disk filesystem's: it may be truncated, punched and
+	 * written beside a held IO (action ACT_FILE), and set back after. */
+	int file_changes;
 	int no_odirect;		/* the file is opened without O_DIRECT */
 	const void *cfg;	/* the family's own settings for this row */
 	/* Make it; fill t->path, t->info (and t->found for a handed-over
@@ -139,6 +142,9 @@ struct target_ops {
 /* Set the target up if it is not, write the read region. */
 enum setup_state target_ensure(struct target *t, struct env *env);
 void target_teardown(struct target *t);
+/* Set the file back after a case changed it: its size, the read region's
+ * pattern of seed. 0, or -1 (t->why). */
+int target_refill(struct target *t, uint64_t seed);
 /* Shared by targets that are a file in a directory. */
 enum setup_state target_file_in(struct target *t, const char *dir);
 void target_file_remove(struct target *t);

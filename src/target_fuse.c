@@ -446,6 +446,7 @@ static const struct kernel_io *const fuse_file_kernel_io[] = { &kio_finit_module
 #define FUSE_DISK_FS						\
 	.path = PATH_IOMAP,					\
 	.short_read_retried = LOOP_RETRIES,			\
+	.file_changes = 1,					\
 	FUSE_DAEMON,						\
 	FUSE_HOLDS,						\
 	.kernel_io = fuse_file_kernel_io
