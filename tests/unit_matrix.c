@@ -99,7 +99,7 @@ static void action_counts(const struct target_ops *t, const struct action_ops *a
 	size_t bi;
 	int d;
 
-	if (!t->hold || ((a->flags & ACT_CUTS) && !t->cut))
+	if (!t->hold || ((a->flags & ACT_CUTS) && !t->cut) || ((a->flags & ACT_FILE) && !t->file_changes))
 		return;
 	for (bi = 0; bi < buffer_count; bi++)
 		for (d = 0; d < 2; d++) {
