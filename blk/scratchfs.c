@@ -14,14 +14,19 @@ static const struct fs_recipe {
 	unsigned long long size;
 	const char *mkfs[8];
 	const char *options;
+	const char *fsck[6];	/* checks without repairing: 0 clean */
 } recipes[] = {
-	{ "ext4", "ext4", 512ULL << 20, { "mkfs.ext4", "-q", "-F", "-E", "nodiscard", NULL }, "" },
-	{ "xfs", "xfs", 512ULL << 20, { "mkfs.xfs", "-q", "-f", "-K", NULL }, "" },
+	{ "ext4", "ext4", 512ULL << 20, { "mkfs.ext4", "-q", "-F", "-E", "nodiscard", NULL }, "",
+	  { "e2fsck", "-f", "-n", NULL } },
+	{ "xfs", "xfs", 512ULL << 20, { "mkfs.xfs", "-q", "-f", "-K", NULL }, "",
+	  { "xfs_repair", "-n", NULL } },
 	/* nodatasum: btrfs sends direct writes to checksummed files through the
 	 * page cache; without checksums they stay direct. */
-	{ "btrfs", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "nodatasum" },
+	{ "btrfs", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "nodatasum",
+	  { "btrfs", "check", "--readonly", NULL } },
 	/* ... and with them, as a user's btrfs is */
-	{ "btrfs-datasum", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "" },
+	{ "btrfs-datasum", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "",
+	  { "btrfs", "check", "--readonly", "--check-data-csum", NULL } },
 };
 
 #define NFS_MAX (sizeof(recipes) / sizeof(recipes[0]))
@@ -54,6 +59,18 @@ int scratchfs_make_on(const char *name, const char *dev, const char *mnt, char *
 	argv[i] = NULL;
 	if (run_cmd(argv, out, sizeof(out), err) < 0)
 		return -1;
+	return scratchfs_mount(name, dev, mnt, err);
+}
+
+int scratchfs_mount(const char *name, const char *dev, const char *mnt, char *err)
+{
+	const struct fs_recipe *r = recipe(name);
+
+	if (!r) {
+		errno = 0;
+		errf(err, "no recipe for a %s scratch filesystem", name);
+		return -1;
+	}
 	if (mkdir_p(mnt, err) < 0)
 		return -1;
 	if (mount(dev, mnt, r->type, 0, r->options) < 0) {
@@ -61,6 +78,37 @@ int scratchfs_make_on(const char *name, const char *dev, const char *mnt, char *
 		return -1;
 	}
 	return 0;
+}
+
+int scratchfs_check(const char *name, const char *dev, char *out, size_t len, char *err)
+{
+	const struct fs_recipe *r = recipe(name);
+	char *argv[8];
+	int i, st;
+
+	if (!r) {
+		errno = 0;
+		errf(err, "no recipe for a %s scratch filesystem", name);
+		return -1;
+	}
+	for (i = 0; r->fsck[i]; i++)
+		argv[i] = (char *)r->fsck[i];
+	argv[i++] = (char *)dev;
+	argv[i] = NULL;
+	st = run_cmd_status(argv, out, len, err);
+	return st < 0 ? -1 : st != 0;
+}
+
+const char *scratchfs_fsck_name(const char *name, char *buf, size_t len)
+{
+	const struct fs_recipe *r = recipe(name);
+	size_t n = 0;
+	int i;
+
+	*buf = 0;
+	for (i = 0; r && r->fsck[i] && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " " : "", r->fsck[i]);
+	return buf;
 }
 
 static int make_fs(struct scratch *s, const struct fs_recipe *r, struct scratchfs *fs)

@@ -25,5 +25,13 @@ void scratchfs_put_all(void);
 /* mkfs the filesystem of recipe name ("ext4", "btrfs-datasum") on dev,
  * mount it at mnt with the recipe's options. */
 int scratchfs_make_on(const char *name, const char *dev, const char *mnt, char *err);
+/* Mount it again (the recipe's type and options). 0, or -1 with err. */
+int scratchfs_mount(const char *name, const char *dev, const char *mnt, char *err);
+/* Check the unmounted filesystem on dev without repairing it (e2fsck -fn,
+ * xfs_repair -n, btrfs check --readonly): 0 clean, 1 it found problems
+ * (its output in out), -1 it could not run (err). */
+int scratchfs_check(const char *name, const char *dev, char *out, size_t len, char *err);
+/* The check's command line ("e2fsck -f -n"), in buf. */
+const char *scratchfs_fsck_name(const char *name, char *buf, size_t len);
 
 #endif

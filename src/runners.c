@@ -44,12 +44,14 @@ static void run_kernel_case(struct bed *bed, const struct tcase *tc, struct resu
 		.declared = tc->k->flavour(&bed->prof.running), .transport = ITER_NONE, .did_io = 1 }, res);
 	if (tc->k->verify && tc->k->verify(t, &out, why) < 0)
 		return not_run(res, SETUP_BROKEN, why);
+	if (out.reset)
+		target_teardown(t);
 	if (out.failed) {
 		res->data_ok = 0;
 		res->io_errno = out.errnum;
 		failed(res, out.failed);
 	}
-	if (check_pins_taken(PIN_EXPECT_NONE, res->pins, strcmp(tc->k->buf, "kvec") ?
+	if (!tc->k->tool && check_pins_taken(PIN_EXPECT_NONE, res->pins, strcmp(tc->k->buf, "kvec") ?
 			     "the kernel's own IO (no user buffer)" :
 			     "the kernel's own IO from a kernel buffer (ITER_KVEC)", &res->diag))
 		failed(res, CHK_PINS);

@@ -39,6 +39,7 @@ struct kio_out {
 	unsigned failed;	/* enum check_bit of what failed */
 	int errnum;		/* the kernel's call failed with this errno */
 	long long note;		/* the kernel IO's own note from run to verify */
+	int reset;		/* it left the target unusable: set it up anew */
 };
 
 /*
@@ -55,6 +56,9 @@ struct kernel_io {
 	int selftest;		/* its cases must fail; run only when named */
 	enum flavour (*flavour)(const struct kver *v);
 	enum flavour_at at;	/* where that flavour shows */
+	/* Not the kernel's own IO but a tool's look at the target (fsck): it
+	 * may pin (xfs_repair reads with O_DIRECT), so pins are only balanced. */
+	int tool;
 	/* Do it: 0 done, -1 broken (err), 2 skip (the reason in err). */
 	int (*run)(struct target *t, struct kio_out *out, char *err);
 	/* After the pins are read, judge it: 0 pass, 1 fail (out->failed),

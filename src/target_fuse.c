@@ -21,7 +21,9 @@
  * filesystem's layout), while the block layer or iomap holds the user's
  * pages. */
 #include "target_fuse.h"
+#include "checks.h"
 #include "fused.h"
+#include "result.h"
 #include "loop.h"
 #include "scratchfs.h"
 #include "profile.h"
@@ -218,6 +220,7 @@ static enum setup_state fuse_setup(struct target *t, struct env *env)
 		return SETUP_BROKEN;
 	}
 	ft->loop.fd = -1;
+	ft->seed = env->seed;
 	t->priv = ft;
 	st = start_daemon(t, env, ft);
 	if (st != SETUP_READY)
@@ -410,10 +413,112 @@ static void fuse_describe(struct target *t, struct strbuf *out)
 	sb_add_file(out, "daemon stack", path);
 }
 
+/* The self-test's damage: the primary superblocks of ext4 (1 KiB in),
+ * xfs (sector 0) and btrfs (64 KiB in) zeroed. */
+static int zero_superblocks(const char *dev, char *err)
+{
+	static const char zero[4096];
+	int fd = open(dev, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0 || pwrite(fd, zero, sizeof(zero), 0) != sizeof(zero) ||
+	    pwrite(fd, zero, sizeof(zero), 65536) != sizeof(zero) || fsync(fd) < 0) {
+		errf(err, "zero the superblocks of %s", dev);
+		ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* The read region back from the medium: the run's pattern. */
+static void read_back(struct target *t, uint64_t seed, struct kio_out *out)
+{
+	void *buf = NULL;
+	off_t off;
+	int fd = open(t->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	char err[ERRLEN];
+
+	if (fd < 0 || posix_memalign(&buf, 4096, MiB)) {
+		errf(err, "open %s O_DIRECT", t->path);
+		sb_addf(out->diag, "fsck: read-back: %s\n", err);
+		out->failed |= CHK_DATA;
+	}
+	for (off = 0; fd >= 0 && buf && off < t->region; off += MiB) {
+		if (pread(fd, buf, MiB, t->read_base + off) != (ssize_t)MiB ||
+		    check_data(buf, MiB, PAT(seed, t->read_base + off), "read region after the "
+			       "check and a new mount", out->diag)) {
+			out->failed |= CHK_DATA;
+			break;
+		}
+	}
+	if (!out->failed)
+		sb_addf(out->diag, "fsck: the read region reads back whole after a new mount\n");
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+}
+
+/* What fsck said, its last lines. */
+static void fsck_report(struct kio_out *out, const char *report)
+{
+	const char *p = report, *nl;
+	int lines = 0;
+
+	for (nl = report; *nl; nl++)
+		lines += *nl == '\n';
+	for (; *p; p = nl + 1, lines--) {
+		nl = strchr(p, '\n');
+		if (lines <= 20)
+			sb_addf(out->diag, "fsck:   %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
+		if (!nl)
+			break;
+	}
+}
+
+int fuse_fs_check(struct target *t, int damage, struct kio_out *out, char *err)
+{
+	struct fuse_target *ft = t->priv;
+	const char *fs = cfg_of(t)->fs;
+	char report[8192], cmd[64];
+	int r;
+
+	sync();
+	if (umount2(ft->fsmnt, 0) < 0) {
+		errf(err, "umount %s (to check it)", ft->fsmnt);
+		return -1;
+	}
+	ft->fs_mounted = 0;
+	out->reset = damage;	/* a damaged image is no target any more */
+	if (damage && zero_superblocks(ft->loop.dev, err) < 0)
+		return -1;
+	r = scratchfs_check(fs, ft->loop.dev, report, sizeof(report), err);
+	if (r < 0)
+		return -1;
+	sb_addf(out->diag, "fsck: %s of %s (%s) after the target's cases%s: %s\n",
+		scratchfs_fsck_name(fs, cmd, sizeof(cmd)), ft->loop.dev, fs, damage ? ", its superblocks zeroed" : "",
+		r ? "it found problems" : "clean");
+	if (r) {
+		fsck_report(out, report);
+		out->failed |= CHK_DATA;
+	}
+	if (damage)
+		return 0;
+	if (scratchfs_mount(fs, ft->loop.dev, ft->fsmnt, err) < 0) {
+		out->reset = 1;
+		return -1;
+	}
+	ft->fs_mounted = 1;
+	read_back(t, ft->seed, out);
+	return 0;
+}
+
 static const struct kernel_io *const fuse_kernel_io[] = {
 	&kio_exec, &kio_acct, &kio_finit_module, NULL,
 };
 static const struct kernel_io *const fuse_file_kernel_io[] = { &kio_finit_module, NULL };
+static const struct kernel_io *const fuse_disk_fs_kernel_io[] = {
+	&kio_finit_module, &kio_fsck, &kio_fsck_damaged, NULL,
+};
 
 #define NO_PEER_FUSE "copy_file_range needs a peer file beside the target's: the FUSE " \
 	"daemon serves fixed files"
@@ -449,7 +554,7 @@ static const struct kernel_io *const fuse_file_kernel_io[] = { &kio_finit_module
 	.file_changes = 1,					\
 	FUSE_DAEMON,						\
 	FUSE_HOLDS,						\
-	.kernel_io = fuse_file_kernel_io
+	.kernel_io = fuse_disk_fs_kernel_io
 
 const struct target_ops target_fuse = {
 	.name = "fuse",

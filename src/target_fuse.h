@@ -15,6 +15,7 @@ struct fuse_target {
 	char fsmnt[PATH_MAX];	/* ext4-fuse and the other filesystems on it */
 	int fs_mounted;
 	unsigned long words_due;	/* a disk hold: words of the IO's data */
+	uint64_t seed;		/* the run's: the read region's pattern */
 };
 
 /* Commands to the daemon's control file, through the page cache (not
@@ -31,6 +32,12 @@ int fuse_command(struct target *t, const char *cmd, char *err);
 /* The daemon's log of requests on its script and acct files. */
 int fuse_request_log(const struct target *t, char *out, size_t len, char *err);
 
-extern const struct kernel_io kio_exec, kio_acct;
+extern const struct kernel_io kio_exec, kio_acct, kio_fsck, kio_fsck_damaged;
+
+/* A filesystem over the daemon's disk, after its cases (kio_fsck.c):
+ * unmounted, checked by its fsck (damage: its superblocks zeroed first,
+ * the self-test; the target is then unusable, out->reset), mounted again
+ * and its read region read back. 0 (the verdict in out), -1 err. */
+int fuse_fs_check(struct target *t, int damage, struct kio_out *out, char *err);
 
 #endif

@@ -242,7 +242,7 @@ long long read_ll(const char *path, char *err)
 }
 
 /* Run a command, its stdout and stderr into out; 0 if it exited 0. */
-int run_cmd(char *const argv[], char *out, size_t outlen, char *err)
+int run_cmd_status(char *const argv[], char *out, size_t outlen, char *err)
 {
 	int pfd[2], status;
 	size_t got = 0;
@@ -293,15 +293,27 @@ int run_cmd(char *const argv[], char *out, size_t outlen, char *err)
 			errf(err, "waitpid %s", argv[0]);
 			return -1;
 		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
 	errno = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		errf(err, "%s: not found or not executable", argv[0]);
-	else
-		errf(err, "%s exited with status %d%s%s", argv[0],
-		     WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-		     out && *out ? ": " : "", out ? out : "");
+		return -1;
+	}
+	if (!WIFEXITED(status)) {
+		errf(err, "%s was killed by signal %d", argv[0], WTERMSIG(status));
+		return -1;
+	}
+	return WEXITSTATUS(status);
+}
+
+int run_cmd(char *const argv[], char *out, size_t outlen, char *err)
+{
+	int st = run_cmd_status(argv, out, outlen, err);
+
+	if (st <= 0)
+		return st;
+	errno = 0;
+	errf(err, "%s exited with status %d%s%s", argv[0], st, out && *out ? ": " : "",
+	     out ? out : "");
 	return -1;
 }
 

@@ -40,6 +40,9 @@ ssize_t write_full(int fd, const void *buf, size_t len);
 void sb_add_file(struct strbuf *out, const char *prefix, const char *path);
 long long read_ll(const char *path, char *err);
 int run_cmd(char *const argv[], char *out, size_t outlen, char *err);
+/* ... its exit status (0..126), or -1 with err: it could not run or was
+ * killed. */
+int run_cmd_status(char *const argv[], char *out, size_t outlen, char *err);
 int mkdir_p(const char *path, char *err);
 int rm_rf(const char *path);
 void fmt_size(char *out, size_t outlen, size_t n);
