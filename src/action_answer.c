@@ -65,9 +65,10 @@ const struct action_ops action_eio = {
 
 const struct action_ops action_short = {
 	.name = "short",
-	.desc = "the read is answered 4096 bytes short: the caller sees the short count",
-	.dirs = R,
+	.desc = "the request is answered 4096 bytes short: the caller sees what the path makes of it",
+	.dirs = RW,
 	.backings = ALLB,
+	.flags = ACT_INJECTS,
 	.end = END_SHORT,
 	.step = short_step,
 };

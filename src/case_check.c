@@ -77,8 +77,9 @@ static void check_io_result(struct case_ctx *c)
 		if (c->n < 0)
 			fail(res, CHK_IO, "io: %s\n", c->rq.err);
 		else if ((size_t)c->n != len - SHORT_BY)
-			fail(res, CHK_IO, "io: the read returned %zd; the target answered %d bytes "
-			     "short of %zu, so %zu was due\n", c->n, SHORT_BY, len, len - SHORT_BY);
+			fail(res, CHK_IO, "io: the %s returned %zd; the target answered %d bytes "
+			     "short of %zu, so %zu was due\n", dir_name(tc->dir), c->n, SHORT_BY, len,
+			     len - SHORT_BY);
 		return;
 	case END_PREFIX:
 		if (c->n < 0)

@@ -3,6 +3,7 @@
 #include "pattern.h"
 #include "registry.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,7 @@ static int case_open(struct case_ctx *c)
 static void case_ending(struct case_ctx *c)
 {
 	const struct action_ops *a = c->tc->a;
+	const struct target_ops *t = c->t->ops;
 
 	c->ending = (struct io_ending){ END_FULL, 0, NULL };
 	if (!a)
@@ -112,8 +114,14 @@ static void case_ending(struct case_ctx *c)
 	c->ending = (struct io_ending){ a->end, a->errnum, NULL };
 	if (c->copies && a->copied && c->tc->dir == DIR_READ)
 		c->ending = *a->copied;
-	if (c->ending.end == END_SHORT && c->tc->dir == DIR_READ && c->t->ops->short_read_retried)
-		c->ending = (struct io_ending){ END_FULL, 0, c->t->ops->short_read_retried };
+	if (c->ending.end != END_SHORT)
+		return;
+	if (c->tc->dir == DIR_READ && t->short_read_retried)
+		c->ending = (struct io_ending){ END_FULL, 0, t->short_read_retried };
+	else if (c->tc->dir == DIR_WRITE && t->short_write_eio)
+		c->ending = (struct io_ending){ END_ERROR, EIO, t->short_write_eio };
+	else if (c->tc->dir == DIR_WRITE && t->short_write_async_eio && (c->tc->e->flags & ENG_ASYNC))
+		c->ending = (struct io_ending){ END_ERROR, EIO, t->short_write_async_eio };
 }
 
 int case_setup(struct case_ctx *c)

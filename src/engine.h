@@ -57,6 +57,10 @@ enum engine_flag {
 	/* The write syncs at completion, so it reports the file's writeback
 	 * error (errseq) as fsync would (dsync). */
 	ENG_SYNCS = 1u << 10,
+	/* Its IO completes through the kiocb's callback (io_uring, libaio),
+	 * not in the call: the filesystem sees an async kiocb
+	 * (!is_sync_kiocb), as FUSE's async direct IO does. */
+	ENG_ASYNC = 1u << 11,
 };
 #define ENG_RW (ENG_READS | ENG_WRITES)
 

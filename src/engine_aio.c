@@ -206,7 +206,7 @@ void aio_qclose(struct io_queue *q)
 const struct engine_ops engine_aio = {
 	.name = "aio",
 	.desc = "libaio PREAD/PWRITE",
-	.flags = ENG_RW,
+	.flags = ENG_RW | ENG_ASYNC,
 	.max_segs = 1,
 	.probe = aio_probe,
 	.flavour = aio_flavour,

@@ -32,7 +32,7 @@ static ssize_t aio_vec_run(struct io_req *rq)
 const struct engine_ops engine_aio_vec = {
 	.name = "aio-vec",
 	.desc = "libaio PREADV/PWRITEV, 2-4 segments",
-	.flags = ENG_RW | ENG_VECTORED,
+	.flags = ENG_RW | ENG_VECTORED | ENG_ASYNC,
 	.max_segs = MAX_SEGS,
 	.probe = aio_probe,
 	.flavour = aio_vec_flavour,

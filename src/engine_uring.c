@@ -204,7 +204,7 @@ void uring_qclose(struct io_queue *q)
 const struct engine_ops engine_uring = {
 	.name = "uring",
 	.desc = "io_uring READ/WRITE",
-	.flags = ENG_RW | ENG_NOWAIT,
+	.flags = ENG_RW | ENG_NOWAIT | ENG_ASYNC,
 	.max_segs = 1,
 	.probe = uring_probe,
 	.flavour = uring_flavour,

@@ -67,7 +67,7 @@ out_exit:
 const struct engine_ops engine_uring_fixed = {
 	.name = "uring-fixed",
 	.desc = "io_uring READ_FIXED/WRITE_FIXED, registered buffer",
-	.flags = ENG_RW | ENG_REGISTERS,
+	.flags = ENG_RW | ENG_REGISTERS | ENG_ASYNC,
 	.max_segs = 1,
 	.probe = uring_probe,
 	.flavour = uring_fixed_flavour,

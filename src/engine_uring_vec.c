@@ -37,7 +37,7 @@ static ssize_t uring_vec_run(struct io_req *rq)
 const struct engine_ops engine_uring_vec = {
 	.name = "uring-vec",
 	.desc = "io_uring READV/WRITEV, 2-4 segments",
-	.flags = ENG_RW | ENG_VECTORED | ENG_NOWAIT,
+	.flags = ENG_RW | ENG_VECTORED | ENG_NOWAIT | ENG_ASYNC,
 	.max_segs = MAX_SEGS,
 	.probe = uring_probe,
 	.flavour = uring_vec_flavour,

@@ -94,6 +94,9 @@ struct target_ops {
 	/* Why a read answered short by the target's server still reaches the
 	 * caller in full (a loop device re-issues the rest), or NULL. */
 	const char *short_read_retried;
+	/* Why a write answered short reaches the caller as EIO: from every
+	 * engine (a loop device's async backing IO), or from the async ones. */
+	const char *short_write_eio, *short_write_async_eio;
 	/* Its file is a disk filesystem's: it may be truncated, punched and
 	 * written beside a held IO (action ACT_FILE), and set back after. */
 	int file_changes;

@@ -538,6 +538,10 @@ static const struct kernel_io *const fuse_disk_fs_kernel_io[] = {
 	.io_verdict = fuse_io_verdict
 #define LOOP_RETRIES "the loop device re-issues the rest of a read its backing file " \
 	"answered short (lo_complete_rq): the caller gets it all"
+#define LOOP_SHORT_WRITE "the loop device's backing IO is async: FUSE turns a short answer to " \
+	"an async direct write into EIO (fuse_get_res_by_io) and loop fails the request"
+#define FUSE_SHORT_WRITE "an async direct write (io_uring, libaio) answered short is EIO to " \
+	"FUSE (fuse_get_res_by_io); a synchronous one returns the short count"
 #define FUSE_HOLDS						\
 	.hold = fuse_hold,					\
 	.held = fuse_held,					\
@@ -546,11 +550,13 @@ static const struct kernel_io *const fuse_disk_fs_kernel_io[] = {
 #define FUSE_HOLDING						\
 	FUSE_DATA,						\
 	FUSE_HOLDS,						\
+	.short_write_async_eio = FUSE_SHORT_WRITE,		\
 	.kernel_io = fuse_kernel_io
 /* A filesystem on a loop device over the daemon's disk. */
 #define FUSE_DISK_FS						\
 	.path = PATH_IOMAP,					\
 	.short_read_retried = LOOP_RETRIES,			\
+	.short_write_eio = LOOP_SHORT_WRITE,			\
 	.file_changes = 1,					\
 	FUSE_DAEMON,						\
 	FUSE_HOLDS,						\
@@ -594,6 +600,7 @@ const struct target_ops target_loop_fuse = {
 	.align = 512,
 	.no_peer = NO_PEER_BLOCK,
 	.short_read_retried = LOOP_RETRIES,
+	.short_write_eio = LOOP_SHORT_WRITE,
 	FUSE_DAEMON,
 	FUSE_HOLDS,
 	.cfg = &(const struct fuse_cfg){ .loop = 1 },
