@@ -212,12 +212,27 @@ static void check_buffer(struct case_ctx *c)
 	}
 }
 
+/* A read that failed as it had to brought no data: its destination holds
+ * what it held before, every byte. */
+static void check_untouched(struct case_ctx *c)
+{
+	if (c->in.unmapped || c->in.zero_lo || c->tc->dir != DIR_READ || c->n >= 0 ||
+	    refusal_expected(c->tc))
+		return;
+	if (check_data(c->b.io, c->tc->v.size, PAT(c->in.poison_seed, c->res->file_off),
+		       "buffer after the failed read (no data came back: it must hold what it held "
+		       "before)", &c->res->diag))
+		data_bad(c->res, CHK_DATA);
+}
+
 static void check_all_data(struct case_ctx *c)
 {
 	int judged = !c->in.unmapped && !case_ended_badly(c) && !refusal_expected(c->tc);
 
 	if (judged)
 		check_buffer(c);
+	else if (c->ending.end == END_ERROR)
+		check_untouched(c);
 	if (c->t->ops->io_verdict && !refusal_expected(c->tc) && c->n > 0 && !case_ended_badly(c) &&
 	    c->t->ops->io_verdict(c->t, c->tc->dir, &c->res->diag))
 		data_bad(c->res, CHK_DATA);
