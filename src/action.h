@@ -65,6 +65,10 @@ enum action_flag {
 					 * targets whose file may change */
 };
 
+/* Which of a path's in-flight verdicts an action's cases speak to (every
+ * held case speaks to "pins held while in flight"). */
+enum inflight_verdict { IV_NONE, IV_REDIRTY, IV_FORK, IV_ERROR };
+
 /*
  * What is done while an IO is held in flight: one file each (or a family
  * in one file), the last part of the case id; the registry is generated
@@ -88,6 +92,7 @@ struct action_ops {
 	int (*step)(struct inflight *in, char *err);
 	/* Optional: after the IO returned, before the checks. */
 	void (*finish)(struct inflight *in);
+	enum inflight_verdict verdict;
 	const struct known_bug *known;
 };
 

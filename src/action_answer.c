@@ -61,6 +61,7 @@ const struct action_ops action_eio = {
 	.errnum = EIO,
 	.copied = &eio_copied,
 	.step = eio_step,
+	.verdict = IV_ERROR,
 };
 
 const struct action_ops action_short = {
@@ -71,6 +72,7 @@ const struct action_ops action_short = {
 	.flags = ACT_INJECTS,
 	.end = END_SHORT,
 	.step = short_step,
+	.verdict = IV_ERROR,
 };
 
 const struct action_ops action_delay = {

@@ -63,6 +63,7 @@ const struct action_ops action_clean = {
 	.backings = FILEB,
 	.flags = ACT_EVERY_ENGINE,
 	.step = clean_step,
+	.verdict = IV_REDIRTY,
 };
 
 const struct action_ops action_clean_after = {

@@ -31,6 +31,7 @@ const struct action_ops action_abort = {
 	.flags = ACT_CUTS | ACT_INJECTS,
 	.end = END_ERROR,
 	.step = abort_step,
+	.verdict = IV_ERROR,
 };
 
 const struct action_ops action_kill = {
@@ -41,4 +42,5 @@ const struct action_ops action_kill = {
 	.flags = ACT_CUTS | ACT_INJECTS,
 	.end = END_ERROR,
 	.step = kill_step,
+	.verdict = IV_ERROR,
 };

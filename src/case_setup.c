@@ -136,6 +136,7 @@ int case_setup(struct case_ctx *c)
 		return -1;
 	c->in.t = c->t;
 	c->pins_due = case_pins_due(c, &c->copies, c->pins_why, sizeof(c->pins_why));
+	c->res->copied = c->copies;
 	case_ending(c);
 	case_offset(c);
 	c->in.file_off = c->res->file_off;

@@ -239,6 +239,33 @@ static void print_verdicts(struct report *r, const struct bed *bed)
 	}
 }
 
+/* Per path, what its held cases showed: pins held while in flight,
+ * re-dirtied after completion, COW after fork, the error path balanced. */
+static void print_inflight(struct report *r)
+{
+	const struct tally *t = &r->tally;
+	size_t i, k, any = 0;
+
+	for (i = 0; i < PATH_COUNT; i++) {
+		for (k = any = 0; k < INF_COUNT; k++)
+			any += t->inflight[i][k][0] + t->inflight[i][k][1];
+		if (!any)
+			continue;
+		fprintf(r->err, "%s in flight:", path_class_name((enum path_class)i));
+		for (k = 0; k < INF_COUNT; k++) {
+			size_t y = t->inflight[i][k][1], n = t->inflight[i][k][0];
+
+			fprintf(r->err, "%s %s %s", k ? "," : "", inflight_verdict_name[k], yes_no(y, n));
+			if (y + n)
+				fprintf(r->err, " (%zu/%zu)", y, y + n);
+		}
+		if (t->inflight_copied[i])
+			fprintf(r->err, "; %zu held IOs copied through the page cache not counted",
+				t->inflight_copied[i]);
+		fprintf(r->err, "\n");
+	}
+}
+
 /* Per path: were its flavours observed, or only declared, and why. */
 static void print_observed(struct report *r)
 {
@@ -299,6 +326,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 		print_table(r, bed);
 	print_targets(r, bed);
 	print_verdicts(r, bed);
+	print_inflight(r);
 	print_observed(r);
 	print_lists(r);
 	fprintf(e, "times: set-up %.1f s, cases %.1f s, teardown %.1f s (%.1f s in all)\n",

@@ -165,6 +165,31 @@ static void json_table(FILE *f, const struct report *r, const struct bed *bed)
 	fprintf(f, "\n  ],\n");
 }
 
+/* The per-path in-flight verdicts, with their counts. */
+static void json_inflight(FILE *f, const struct tally *t)
+{
+	static const char *const keys[INF_COUNT] = { "pins_held", "redirtied", "fork_cow",
+						     "error_balanced" };
+	size_t i, k, n = 0;
+
+	fprintf(f, "  \"inflight\": {");
+	for (i = 0; i < PATH_COUNT; i++) {
+		size_t any = t->inflight_copied[i];
+
+		for (k = 0; k < INF_COUNT; k++)
+			any += t->inflight[i][k][0] + t->inflight[i][k][1];
+		if (!any)
+			continue;
+		fprintf(f, "%s\n    \"%s\": {", n++ ? "," : "", path_class_name((enum path_class)i));
+		for (k = 0; k < INF_COUNT; k++)
+			fprintf(f, "\"%s\": {\"verdict\": \"%s\", \"yes\": %zu, \"no\": %zu}, ", keys[k],
+				yes_no(t->inflight[i][k][1], t->inflight[i][k][0]), t->inflight[i][k][1],
+				t->inflight[i][k][0]);
+		fprintf(f, "\"copied\": %zu}", t->inflight_copied[i]);
+	}
+	fprintf(f, "\n  },\n");
+}
+
 void report_json_close(struct report *r, const struct bed *bed, int interrupted)
 {
 	FILE *f = r->json;
@@ -172,6 +197,7 @@ void report_json_close(struct report *r, const struct bed *bed, int interrupted)
 	fprintf(f, "\n  ],\n");
 	json_targets(f, bed);
 	json_table(f, r, bed);
+	json_inflight(f, &r->tally);
 	fprintf(f, "  \"times\": {\"setup\": %.3f, \"cases\": %.3f, \"teardown\": %.3f},\n",
 		bed->secs_setup, r->tally.secs_cases, bed->secs_teardown);
 	fprintf(f, "  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, \"broken\": %zu, "

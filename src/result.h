@@ -64,6 +64,7 @@ struct result {
 	int refused;		/* registration refused, errno */
 	int cut;		/* the target was cut off: set it up anew */
 	int interrupted;	/* a signal cut the IO short: no verdict */
+	int copied;		/* the kernel copies it through the page cache (the path's fallback) */
 	struct obs_result obs;
 	long long pins_lo, pins_hi;	/* the path's pin count rule; lo < 0: none */
 	char pins_rule[320];

@@ -108,6 +108,43 @@ static void tally_obs(struct tally *r, const struct bed *bed, const struct tcase
 		}
 }
 
+const char *const inflight_verdict_name[INF_COUNT] = {
+	"pins held while in flight", "re-dirtied after completion", "COW after fork correct",
+	"error path balanced",
+};
+
+/* A held case's word on its path's in-flight verdicts: what the kernel
+ * did, known limitations included; a copied IO says nothing of the
+ * direct path. */
+static void tally_inflight(struct tally *r, const struct bed *bed, const struct tcase *tc,
+			   const struct result *res)
+{
+	const struct action_ops *a = tc->a;
+	enum path_class pc;
+	size_t (*v)[2];
+
+	if (tc->kind != CASE_IO || !a || (a->flags & (ACT_AFTER | ACT_SELFTEST)) ||
+	    (res->out != OUT_PASS && res->out != OUT_FAIL && res->out != OUT_XFAIL) ||
+	    (res->failed & CHK_REACHED) || res->interrupted)
+		return;
+	pc = bed->targets[tc->ti].found.path;
+	if (pc >= PATH_COUNT)
+		return;
+	if (res->copied) {
+		r->inflight_copied[pc]++;
+		return;
+	}
+	v = r->inflight[pc];
+	if (!(tc->e->flags & ENG_REGISTERS))
+		v[INF_PINS_HELD][res->held.acquired - res->held.released > 0]++;
+	if (a->verdict == IV_REDIRTY && res->dirtied >= 0)
+		v[INF_REDIRTY][res->dirtied]++;
+	if (a->verdict == IV_FORK)
+		v[INF_FORK][!(res->failed & CHK_FORK)]++;
+	if (a->verdict == IV_ERROR)
+		v[INF_ERROR][res->balanced]++;
+}
+
 void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
 		  const struct result *res)
 {
@@ -115,6 +152,7 @@ void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
 
 	tally_outcome(r, p, tc, res);
 	tally_obs(r, bed, tc, res);
+	tally_inflight(r, bed, tc, res);
 	r->secs_cases += res->secs;
 	if (res->out != OUT_PASS && res->out != OUT_FAIL)
 		return;

@@ -26,6 +26,10 @@ struct skip_group {
 	size_t n;
 };
 
+/* A path's verdicts on its held cases: yes and no counts of each. */
+enum { INF_PINS_HELD, INF_REDIRTY, INF_FORK, INF_ERROR, INF_COUNT };
+extern const char *const inflight_verdict_name[INF_COUNT];
+
 /* What a run's cases came to. */
 struct tally {
 	size_t pass, fail, skip, broken, xfail;
@@ -33,6 +37,9 @@ struct tally {
 	size_t npaths, maxpaths;
 	/* user-buffer direct IO cases by the path found under their target */
 	size_t conv_pinned[PATH_COUNT], conv_unpinned[PATH_COUNT];
+	/* held user-IO cases by the path found under their target */
+	size_t inflight[PATH_COUNT][INF_COUNT][2];	/* [..][1]: yes, [..][0]: no */
+	size_t inflight_copied[PATH_COUNT];	/* held, but copied: not counted */
 	/* observation, by the path of the case's target (PATH_COUNT: no
 	 * target): cases by enum obs_state, the first reason a path's were
 	 * not observed; per flavour, the first case that observed it */

@@ -4,6 +4,7 @@
 #include "registry.h"
 #include "options.h"
 #include "profile.h"
+#include "tally.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -488,6 +489,62 @@ static void test_options(void)
 	release_held();
 }
 
+static const struct tcase *case_named(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m.n; i++)
+		if (!strcmp(m.c[i].id, id))
+			return &m.c[i];
+	return NULL;
+}
+
+/* The per-path in-flight verdicts: a fork whose child got the data, a
+ * held IO with no pins outstanding and an unbalanced error path each make
+ * their verdict a no; a copied IO is not counted; a known limitation is
+ * what the kernel did, counted. */
+static void test_inflight_verdicts(void)
+{
+	const struct tcase *fork = case_named("loop-fuse/sync/anon/read/64k+512/fork");
+	const struct tcase *eio = case_named("ext4-fuse/sync/anon/write/64k+512/eio");
+	struct target *targets = calloc(target_count, sizeof(*targets));
+	struct bed bed = { .targets = targets };
+	struct result res = { .out = OUT_PASS, .balanced = 1, .dirtied = -1,
+			      .held = { 20, 3 } };
+	struct tally t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fork);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eio);
+	targets[fork->ti].found.path = PATH_BLOCK;
+	targets[eio->ti].found.path = PATH_IOMAP;
+	CU_ASSERT_EQUAL_FATAL(tally_init(&t, 8), 0);
+	tally_case(&t, &bed, fork, &res);
+	CU_ASSERT_STRING_EQUAL(yes_no(t.inflight[PATH_BLOCK][INF_FORK][1],
+				      t.inflight[PATH_BLOCK][INF_FORK][0]), "yes");
+	res.out = OUT_XFAIL;
+	res.failed = CHK_FORK;
+	res.held = (struct pin_delta){ 0, 0 };	/* FOLL_GET: nothing held */
+	tally_case(&t, &bed, fork, &res);
+	CU_ASSERT_EQUAL(t.inflight[PATH_BLOCK][INF_FORK][0], 1);
+	CU_ASSERT_STRING_EQUAL(yes_no(t.inflight[PATH_BLOCK][INF_FORK][1],
+				      t.inflight[PATH_BLOCK][INF_FORK][0]), "MIXED");
+	CU_ASSERT_EQUAL(t.inflight[PATH_BLOCK][INF_PINS_HELD][0], 1);
+	res = (struct result){ .out = OUT_FAIL, .balanced = 0, .failed = CHK_BALANCE,
+			       .held = { 17, 0 } };
+	tally_case(&t, &bed, eio, &res);
+	CU_ASSERT_STRING_EQUAL(yes_no(t.inflight[PATH_IOMAP][INF_ERROR][1],
+				      t.inflight[PATH_IOMAP][INF_ERROR][0]), "no");
+	res.copied = 1;
+	tally_case(&t, &bed, eio, &res);
+	CU_ASSERT_EQUAL(t.inflight[PATH_IOMAP][INF_ERROR][0], 1);
+	CU_ASSERT_EQUAL(t.inflight_copied[PATH_IOMAP], 1);
+	res = (struct result){ .out = OUT_FAIL, .failed = CHK_REACHED };	/* never held */
+	tally_case(&t, &bed, eio, &res);
+	CU_ASSERT_EQUAL(t.inflight[PATH_IOMAP][INF_PINS_HELD][1] + t.inflight[PATH_IOMAP][INF_PINS_HELD][0], 1);
+	tally_free(&t);
+	free(targets);
+}
+
 int unit_matrix_register(void)
 {
 	CU_pSuite s = CU_add_suite("matrix, profiles, options", build, destroy);
@@ -496,6 +553,7 @@ int unit_matrix_register(void)
 		return -1;
 	ADD_TEST(s, test_matrix_size);
 	ADD_TEST(s, test_action_cases);
+	ADD_TEST(s, test_inflight_verdicts);
 	ADD_TEST(s, test_ids_unique_and_readable);
 	ADD_TEST(s, test_impossible_have_reasons);
 	ADD_TEST(s, test_default_covers_variants);
