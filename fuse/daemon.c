@@ -6,6 +6,26 @@
 
 /* Built without libfuse3 (configure --without-fuse3): the FUSE targets
  * SKIP before they would start a daemon. */
+/* Our copy of every mount below dir (the test bed's filesystems, other
+ * daemons' mounts, filesystems on loop devices over their files): a copy
+ * would keep such a filesystem alive after the test bed unmounts it (its
+ * device busy, its log not written: fsck sees it live) and, at our death,
+ * unmount it, syncing through FUSE. */
+static void detach_below(const char *dir)
+{
+	char line[4096], mnt[PATH_MAX];
+	size_t n = strlen(dir);
+	FILE *f;
+
+	if (!dir || !(f = fopen("/proc/self/mountinfo", "re")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mnt) == 1 && !strncmp(mnt, dir, n) &&
+		    mnt[n] == '/')
+			umount2(mnt, MNT_DETACH);
+	fclose(f);
+}
+
 int fused_main(const struct fused_config *cfg)
 {
 	(void)cfg;
@@ -506,6 +526,26 @@ static const struct fuse_lowlevel_ops ops = {
 	.fsync = op_fsync,
 };
 
+/* Our copy of every mount below dir (the test bed's filesystems, other
+ * daemons' mounts, filesystems on loop devices over their files): a copy
+ * would keep such a filesystem alive after the test bed unmounts it (its
+ * device busy, its log not written: fsck sees it live) and, at our death,
+ * unmount it, syncing through FUSE. */
+static void detach_below(const char *dir)
+{
+	char line[4096], mnt[PATH_MAX];
+	size_t n = strlen(dir);
+	FILE *f;
+
+	if (!dir || !(f = fopen("/proc/self/mountinfo", "re")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mnt) == 1 && !strncmp(mnt, dir, n) &&
+		    mnt[n] == '/')
+			umount2(mnt, MNT_DETACH);
+	fclose(f);
+}
+
 int fused_main(const struct fused_config *cfg)
 {
 	char *argv[] = { "iovbed-fused", "-o", "fsname=iovbed,subtype=iovbed,allow_other", NULL };
@@ -557,8 +597,10 @@ int fused_main(const struct fused_config *cfg)
 	}
 	/* ... and drop our copy of the mount, so that the test bed's unmount
 	 * is the last one: the connection ends and so does our loop. */
-	if (cfg->under_test_bed)
+	if (cfg->under_test_bed) {
 		umount2(cfg->mountpoint, MNT_DETACH);
+		detach_below(cfg->detach_below);
+	}
 	ret = fuse_session_loop(se) < 0 ? 1 : 0;
 out_unmount:
 	if (!cfg->under_test_bed)	/* our copy is gone already */

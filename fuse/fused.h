@@ -52,6 +52,9 @@ struct fused_config {
 	int under_test_bed;	/* ignore SIGINT/SIGHUP: the test bed stops us */
 	size_t disk_size;	/* serve "disk" of this many bytes if not 0 */
 	const char *status_path;	/* publish the status line here, or NULL */
+	/* Under the test bed: the mounts below this directory (its scratch
+	 * directory's) are detached from the daemon's own mount namespace. */
+	const char *detach_below;
 };
 
 /* Only the kernel reads the script: env runs sh -c 'exit 42', which never

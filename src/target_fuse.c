@@ -93,6 +93,7 @@ static enum setup_state start_daemon(struct target *t, struct env *env, struct f
 	cfg.under_test_bed = 1;
 	cfg.disk_size = !cfg_of(t)->loop ? 0 : cfg_of(t)->disk_size ? cfg_of(t)->disk_size : DISK_SIZE;
 	cfg.status_path = ft->status;
+	cfg.detach_below = env->scratch->dir;
 	fflush(NULL);
 	ft->pid = fork();
 	if (ft->pid < 0) {
@@ -458,21 +459,52 @@ static void read_back(struct target *t, uint64_t seed, struct kio_out *out)
 	free(buf);
 }
 
-/* What fsck said, its last lines. */
+/* What fsck said: its first lines (where it names a problem) and its
+ * last ones, at most FSCK_LINES of each. */
+#define FSCK_LINES 15
 static void fsck_report(struct kio_out *out, const char *report)
 {
 	const char *p = report, *nl;
-	int lines = 0;
+	int lines = 0, i;
 
 	for (nl = report; *nl; nl++)
 		lines += *nl == '\n';
-	for (; *p; p = nl + 1, lines--) {
+	for (i = 0; *p; p = nl + 1, i++) {
 		nl = strchr(p, '\n');
-		if (lines <= 20)
+		if (i < FSCK_LINES || i >= lines - FSCK_LINES)
 			sb_addf(out->diag, "fsck:   %.*s\n", nl ? (int)(nl - p) : (int)strlen(p), p);
+		else if (i == FSCK_LINES)
+			sb_addf(out->diag, "fsck:   [%d lines]\n", lines - 2 * FSCK_LINES);
 		if (!nl)
 			break;
 	}
+}
+
+/* An unmounted filesystem may live on until its last file goes: an
+ * io_uring ring is torn down asynchronously and keeps its files until
+ * then. Its device is free (an O_EXCL open works) once it is really gone. */
+#define RELEASE_WAIT_MS 10000
+static int wait_device_free(const char *dev, struct kio_out *out, char *err)
+{
+	unsigned waited;
+	int fd = -1;
+
+	for (waited = 0; waited < RELEASE_WAIT_MS; waited += 20) {
+		fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+		if (fd >= 0 || errno != EBUSY)
+			break;
+		sleep_ms(20);
+	}
+	if (fd < 0) {
+		errf(err, "%s still in use %u ms after its filesystem was unmounted (O_EXCL open)",
+		     dev, waited);
+		return -1;
+	}
+	close(fd);
+	if (waited)
+		sb_addf(out->diag, "fsck: the unmounted filesystem let %s go after %u ms\n", dev,
+			waited);
+	return 0;
 }
 
 int fuse_fs_check(struct target *t, int damage, struct kio_out *out, char *err)
@@ -489,6 +521,10 @@ int fuse_fs_check(struct target *t, int damage, struct kio_out *out, char *err)
 	}
 	ft->fs_mounted = 0;
 	out->reset = damage;	/* a damaged image is no target any more */
+	if (wait_device_free(ft->loop.dev, out, err) < 0) {
+		out->reset = 1;
+		return -1;
+	}
 	if (damage && zero_superblocks(ft->loop.dev, err) < 0)
 		return -1;
 	r = scratchfs_check(fs, ft->loop.dev, report, sizeof(report), err);
