@@ -20,6 +20,7 @@ struct io_ending {
 	enum io_end end;
 	int errnum;
 	const char *why;
+	int zeros_ok;		/* a read's sectors may hold zeros instead of the data */
 };
 
 /*

@@ -47,7 +47,7 @@ static int stuck_step(struct inflight *in, char *err)
  * folio is read once more on its own (filemap_update_page ->
  * filemap_read_folio), after the failed request was answered. */
 static const struct io_ending eio_copied = {
-	END_FULL, 0, "the kernel reads this through the page cache (the path's fallback), which "
+	.end = END_FULL, .why = "the kernel reads this through the page cache (the path's fallback), which "
 	"reads a folio whose readahead failed once more: the caller gets the data"
 };
 

@@ -268,8 +268,16 @@ static int mmap_write_step(struct inflight *in, char *err)
 /* A read the kernel copies through the page cache checks the file's size
  * once its folios are read: one a truncate cut ends there. */
 static const struct io_ending truncated_copy = {
-	END_PREFIX, 0, "the kernel reads this through the page cache (the path's fallback), which "
+	.end = END_PREFIX, .why = "the kernel reads this through the page cache (the path's fallback), which "
 	"stops at the end of the file a truncate left: any prefix, the data of before"
+};
+
+/* ... and a hole punched beside it zeroes the part of a folio it covers
+ * (truncate_inode_partial_folio), which the read may copy after. */
+static const struct io_ending punched_copy = {
+	.end = END_FULL, .zeros_ok = 1,
+	.why = "the kernel reads this through the page cache (the path's fallback): a hole punched "
+	"beside it zeroes the folio it copies from: each sector the data of before or zeros",
 };
 
 #define RW ((1u << DIR_READ) | (1u << DIR_WRITE))
@@ -319,6 +327,7 @@ const struct action_ops action_punch = {
 	.dirs = RW,
 	.backings = ALLB,
 	.flags = ACT_FILE,
+	.copied = &punched_copy,
 	.step = punch_step,
 	.finish = change_finish,
 	.known = punch_known,

@@ -52,7 +52,7 @@ static int mprotect_step(struct inflight *in, char *err)
 /* A read the kernel copies through the page cache writes the buffer only
  * after the device answered: into a mapping that is gone or read-only. */
 static const struct io_ending copy_faults = {
-	END_ERROR, EFAULT, "the kernel reads this through the page cache (the path's fallback): "
+	.end = END_ERROR, .errnum = EFAULT, .why = "the kernel reads this through the page cache (the path's fallback): "
 	"its copy into the buffer after the device answered faults"
 };
 

@@ -197,6 +197,10 @@ static void check_buffer(struct case_ctx *c)
 			data_bad(res, CHK_DATA);
 	} else if (tc->dir == DIR_READ && c->n > 0 && c->in.either_seed) {
 		check_either(c);
+	} else if (tc->dir == DIR_READ && c->n > 0 && c->ending.zeros_ok) {
+		if (check_data_or_zero(c->b.io, c->n, PAT(c->bed->seed, res->file_off), "buffer "
+				       "after the read", d))
+			data_bad(res, CHK_DATA);
 	} else if (tc->dir == DIR_READ && c->n > 0) {
 		if (check_data(c->b.io, c->n, PAT(c->bed->seed, res->file_off), "buffer after the read",
 			       d))

@@ -38,6 +38,8 @@ static int in_file_bad(struct case_ctx *c, const char *got)
 	struct strbuf note = { 0 };
 	int bad;
 
+	if (c->ending.zeros_ok)
+		return check_data_or_zero(got, c->b.len, v[0], what, &c->res->diag);
 	if (!c->in.either_seed)
 		return check_data(got, c->b.len, v[0], what, &c->res->diag);
 	bad = check_data_either(got, c->b.len, v, what, &note);

@@ -108,20 +108,21 @@ static void case_ending(struct case_ctx *c)
 	const struct action_ops *a = c->tc->a;
 	const struct target_ops *t = c->t->ops;
 
-	c->ending = (struct io_ending){ END_FULL, 0, NULL };
+	c->ending = (struct io_ending){ .end = END_FULL };
 	if (!a)
 		return;
-	c->ending = (struct io_ending){ a->end, a->errnum, NULL };
+	c->ending = (struct io_ending){ .end = a->end, .errnum = a->errnum };
 	if (c->copies && a->copied && c->tc->dir == DIR_READ)
 		c->ending = *a->copied;
 	if (c->ending.end != END_SHORT)
 		return;
 	if (c->tc->dir == DIR_READ && t->short_read_retried)
-		c->ending = (struct io_ending){ END_FULL, 0, t->short_read_retried };
+		c->ending = (struct io_ending){ .end = END_FULL, .why = t->short_read_retried };
 	else if (c->tc->dir == DIR_WRITE && t->short_write_eio)
-		c->ending = (struct io_ending){ END_ERROR, EIO, t->short_write_eio };
+		c->ending = (struct io_ending){ .end = END_ERROR, .errnum = EIO, .why = t->short_write_eio };
 	else if (c->tc->dir == DIR_WRITE && t->short_write_async_eio && (c->tc->e->flags & ENG_ASYNC))
-		c->ending = (struct io_ending){ END_ERROR, EIO, t->short_write_async_eio };
+		c->ending = (struct io_ending){ .end = END_ERROR, .errnum = EIO,
+						 .why = t->short_write_async_eio };
 }
 
 int case_setup(struct case_ctx *c)

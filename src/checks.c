@@ -68,6 +68,27 @@ int check_data_either(const void *buf, size_t len, const struct pattern_at v[2],
 	return 0;
 }
 
+int check_data_or_zero(const void *buf, size_t len, struct pattern_at at, const char *what,
+		       struct strbuf *why)
+{
+	static const char zero[512];
+	const char *p = buf;
+	size_t i, n, zeros = 0;
+	struct mismatch m;
+
+	for (i = 0; i < len; i += n) {
+		n = len - i < 512 ? len - i : 512;
+		if (!memcmp(p + i, zero, n))
+			zeros++;
+		else if (pattern_check(p + i, n, at.seed, at.off + (off_t)i, &m))
+			return check_data(p + i, n, PAT(at.seed, at.off + (off_t)i), what, why);
+	}
+	if (zeros)
+		sb_addf(why, "data: %s: %zu of %zu sectors zeros, the rest the data\n", what, zeros,
+			(len + 511) / 512);
+	return 0;
+}
+
 int check_zero(const void *buf, size_t len, const char *what, struct strbuf *why)
 {
 	const unsigned char *p = buf;

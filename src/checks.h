@@ -27,6 +27,11 @@ int check_data(const void *buf, size_t len, struct pattern_at at, const char *wh
  * to why (which is only a note when it holds). */
 int check_data_either(const void *buf, size_t len, const struct pattern_at v[2], const char *what,
 		      struct strbuf *why);
+/* Each 512-byte sector of buf holds the pattern at `at`, or zeros (a hole
+ * punched beside a read the kernel copies); how many were zeros goes to
+ * why as a note. */
+int check_data_or_zero(const void *buf, size_t len, struct pattern_at at, const char *what,
+		       struct strbuf *why);
 /* Every byte of [p, p + len) must be zero (a hole, a zeroed range, pages
  * dropped with MADV_DONTNEED). */
 int check_zero(const void *p, size_t len, const char *what, struct strbuf *why);

@@ -13,6 +13,7 @@ struct fuse_target {
 	char status[PATH_MAX + 16];	/* the daemon's status line, outside the mount */
 	struct loopdev loop;	/* loop-fuse, ext4-fuse */
 	char fsmnt[PATH_MAX];	/* ext4-fuse and the other filesystems on it */
+	const char *fs;		/* ... their scratch filesystem recipe */
 	int fs_mounted;
 	unsigned long words_due;	/* a disk hold: words of the IO's data */
 	uint64_t seed;		/* the run's: the read region's pattern */

@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "taskstate.h"
 #include "checks.h"
+#include "pattern.h"
 #include "kmsg.h"
 #include "taint.h"
 #include "kpage.h"
@@ -247,6 +248,31 @@ static void test_caller_held(void)
 	CU_ASSERT_EQUAL(task_state_parse("garbage", "0", "0", &ts), -1);
 }
 
+/* One version per sector, or the data or zeros per sector: a sector of
+ * neither (foreign bytes, a third version, a sector half zero) fails. */
+static void test_data_per_sector(void)
+{
+	static char buf[4096];
+	struct pattern_at v[2] = { PAT(3, 8192), PAT(4, 8192) };
+	struct strbuf why = { 0 };
+
+	pattern_fill(buf, 2048, 3, 8192);
+	pattern_fill(buf + 2048, 2048, 4, 8192 + 2048);
+	CU_ASSERT_EQUAL(check_data_either(buf, sizeof(buf), v, "either", &why), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "4 sectors of the first version, 4 of the second"));
+	pattern_fill(buf + 1024, 512, 5, 8192 + 1024);	/* a third version */
+	CU_ASSERT_EQUAL(check_data_either(buf, sizeof(buf), v, "either", &why), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb_str(&why), "the sector at file offset 9216 is neither"));
+	pattern_fill(buf, sizeof(buf), 3, 8192);
+	memset(buf + 512, 0, 512);
+	CU_ASSERT_EQUAL(check_data_or_zero(buf, sizeof(buf), v[0], "punched", &why), 0);
+	memset(buf + 1024, 0, 256);	/* half a sector zeros: neither */
+	CU_ASSERT_EQUAL(check_data_or_zero(buf, sizeof(buf), v[0], "punched", &why), 1);
+	pattern_fill(buf, sizeof(buf), 4, 8192);	/* another seed's data */
+	CU_ASSERT_EQUAL(check_data_or_zero(buf, sizeof(buf), v[0], "punched", &why), 1);
+	sb_free(&why);
+}
+
 /* The reports of an error a case injected below its device are told from
  * everything else: another device's, a warning, a corruption. */
 static void test_kmsg_injected(void)
@@ -356,6 +382,7 @@ int unit_checks_register(void)
 	ADD_TEST(s, test_kmsg_line_classes);
 	ADD_TEST(s, test_kmsg_injected);
 	ADD_TEST(s, test_caller_held);
+	ADD_TEST(s, test_data_per_sector);
 	ADD_TEST(s, test_kmsg_collect_after_mark);
 	ADD_TEST(s, test_taint_new_flag_fails);
 	return 0;
