@@ -24,6 +24,12 @@ static const struct fs_recipe {
 	 * page cache; without checksums they stay direct. */
 	{ "btrfs", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "nodatasum",
 	  { "btrfs", "check", "--readonly", NULL } },
+	/* data=journal: a MAP_SHARED buffer's pages journalled (4 KiB blocks
+	 * and a 64 MiB journal: mke2fs's 1 KiB blocks and 8 MiB journal on a
+	 * small image wedged 6.18, see buf_shm.c) */
+	{ "ext4-journal", "ext4", 512ULL << 20,
+	  { "mkfs.ext4", "-q", "-F", "-b", "4096", "-J", "size=64", NULL }, "data=journal",
+	  { "e2fsck", "-f", "-n", NULL } },
 	/* ... and with them, as a user's btrfs is */
 	{ "btrfs-datasum", "btrfs", 512ULL << 20, { "mkfs.btrfs", "-q", "-f", "-K", NULL }, "",
 	  { "btrfs", "check", "--readonly", "--check-data-csum", NULL } },

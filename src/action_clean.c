@@ -35,6 +35,12 @@ static int clean_step(struct inflight *in, char *err)
 	for (i = 0; i < np; i++)
 		dirty += flags[i] != KPAGE_ABSENT && (flags[i] & (1ULL << KPF_DIRTY));
 	free(flags);
+	if (dirty == np && b->ops->pinned_stay_dirty) {
+		sb_addf(in->diag, "inflight: msync left all %zu pinned buffer pages dirty, as it may "
+			"here: %s; the pages must still be dirty after and the data in their file\n",
+			np, b->ops->pinned_stay_dirty);
+		return 0;
+	}
 	if (dirty == np) {
 		errno = 0;
 		errf(err, "msync left all %zu pinned buffer pages dirty: the case cannot "

@@ -38,6 +38,14 @@ struct buffer_ops {
 	int needs_hugetlb;	/* hugetlb pages reserved for the run */
 	int thp;		/* MADV_HUGEPAGE: THP split and collapse act on it */
 	const char *fs;		/* scratch filesystem holding the file, or NULL */
+	/* Where its cases are narrower than the matrix: the largest IO into
+	 * it (0: any) and why; reads only (why); outside the default matrix
+	 * (why: --full or a filter naming a case runs them). */
+	size_t max_size;
+	const char *max_why, *reads_only, *outside_default;
+	/* Why writeback may leave its pages dirty while a read pins them (a
+	 * clean of a held read then cleans none), or NULL. */
+	const char *pinned_stay_dirty;
 	/* Map maplen bytes (PMD-aligned) into b->map. SETUP_READY, SKIP, BROKEN. */
 	enum setup_state (*alloc)(struct buffer *b, struct env *env, char *why);
 	/* After the buffer is touched: is it what it claims (THP really huge)? */

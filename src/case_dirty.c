@@ -4,7 +4,9 @@
 #include "checks.h"
 #include "kpage.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +27,57 @@ static void read_dirty(struct case_ctx *c)
 		failed(c->res, CHK_DIRTY);
 	}
 	free(flags);
+}
+
+/* fsync of the buffer's file, in a thread the case waits for --timeout at
+ * most: one that never returns (data=journal wedged 6.18 so) is reported
+ * with its kernel stack, and the run stops (the thread stays in the
+ * kernel with the file). 0, or -1 (the case says why). */
+struct fsync_call {
+	int fd, ret, error;
+	volatile pid_t tid;
+	volatile int done;
+};
+
+static void *fsync_main(void *arg)
+{
+	struct fsync_call *f = arg;
+
+	f->tid = gettid();
+	f->ret = fsync(f->fd);
+	f->error = errno;
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int fsync_bounded(struct case_ctx *c, int fd)
+{
+	struct fsync_call *f = calloc(1, sizeof(*f));
+	double until = now_sec() + c->bed->opt->timeout;
+	char path[64];
+	pthread_t th;
+	int ret;
+
+	if (!f || (f->fd = fd, pthread_create(&th, NULL, fsync_main, f))) {
+		free(f);
+		return fsync(fd);
+	}
+	while (!__atomic_load_n(&f->done, __ATOMIC_ACQUIRE) && now_sec() < until)
+		sleep_ms(5);
+	if (!__atomic_load_n(&f->done, __ATOMIC_ACQUIRE)) {
+		fail(c->res, CHK_TIMEOUT, "timeout: fsync of the buffer's file %s did not return "
+		     "within %u s (--timeout); the run stops\n", c->b.path, c->bed->opt->timeout);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)f->tid);
+		sb_add_file(&c->res->diag, "fsync stack", path);
+		c->bed->wedged = 1;
+		pthread_detach(th);
+		return -1;	/* f stays with the thread */
+	}
+	pthread_join(th, NULL);
+	ret = f->ret < 0 ? -1 : 0;
+	errno = f->error;
+	free(f);
+	return ret;
 }
 
 /* The buffer's file must hold what the read brought: the region's data, or
@@ -66,9 +119,11 @@ static void read_reached_file(struct case_ctx *c)
 	if (b->map)
 		munmap(b->map, b->maplen);
 	b->map = NULL;
-	if (fsync(b->fd) < 0) {
-		errf(err, "fsync %s", b->path);
-		fail(c->res, CHK_DIRTY, "dirty: %s\n", err);
+	if (fsync_bounded(c, b->fd) < 0) {
+		if (!c->bed->wedged) {
+			errf(err, "fsync %s", b->path);
+			fail(c->res, CHK_DIRTY, "dirty: %s\n", err);
+		}
 		return;
 	}
 	fd = open(b->path, O_RDONLY | O_DIRECT | O_CLOEXEC);

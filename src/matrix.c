@@ -38,9 +38,24 @@ const char *dir_name(enum dir d)
 	return d == DIR_READ ? "read" : "write";
 }
 
+/* Where the cases being added go: a target, a buffer, a direction, and
+ * an in-flight action or none. */
+struct point {
+	size_t ti;
+	const struct buffer_ops *b;
+	enum dir d;
+	const struct action_ops *a;
+};
+
 static const char *impossible(const struct target_ops *t, const struct engine_ops *e,
-			      const struct variant *v, enum dir d)
+			      const struct variant *v, const struct point *p)
 {
+	enum dir d = p->d;
+
+	if (p->b->max_size && v->size > p->b->max_size)
+		return p->b->max_why;
+	if (p->b->reads_only && d == DIR_WRITE)
+		return p->b->reads_only;
 	if (v->size % t->align || v->bufoff % t->align)
 		return t->align_why ? t->align_why : "IO not aligned to the target's direct IO "
 		       "alignment";
@@ -69,15 +84,6 @@ static int target_given(const struct target_ops *t, const struct user_args *give
 	return 0;
 }
 
-/* Where the cases being added go: a target, a buffer, a direction, and
- * an in-flight action or none. */
-struct point {
-	size_t ti;
-	const struct buffer_ops *b;
-	enum dir d;
-	const struct action_ops *a;
-};
-
 /* One user-IO case at p through engine ei, its id and whether it can be
  * meaningful. */
 static void io_case(struct tcase *c, const struct point *p, size_t ei, const struct variant *v)
@@ -95,7 +101,7 @@ static void io_case(struct tcase *c, const struct point *p, size_t ei, const str
 	c->ti = p->ti;
 	c->ei = ei;
 	c->ri = -1;
-	c->impossible = impossible(c->t, c->e, v, p->d);
+	c->impossible = impossible(c->t, c->e, v, p);
 	c->selftest = p->a && (p->a->flags & ACT_SELFTEST);
 	variant_name(v, vname, sizeof(vname));
 	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s", c->t->name, c->e->name, p->b->name,
@@ -113,6 +119,8 @@ static void mark_pick(struct tcase *c, size_t n)
 
 	for (i = 0; i < n; i++) {
 		if (c[i].impossible)
+			continue;
+		if (c[i].b && c[i].b->outside_default)
 			continue;
 		h = mix64(hash_str(c[i].id));
 		if (pick == n || h < best) {
@@ -138,7 +146,8 @@ static size_t add_io_cases(struct matrix *m, size_t n, size_t ti)
 
 				for (vi = 0; vi < variant_count; vi++)
 					io_case(&m->c[n++], &p, ei, &variant_table[vi]);
-				mark_pick(&m->c[first], n - first);
+				if (!target_table[ti]->held_by_default)
+					mark_pick(&m->c[first], n - first);
 			}
 	return n;
 }
@@ -181,7 +190,8 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 
 		io_case(c, p, ei, v);
 		c->impossible = not_holdable(c);
-		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE);
+		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE) &&
+			!p->b->outside_default;
 	}
 	if (!(p->a->flags & (ACT_EVERY_ENGINE | ACT_SELFTEST)))
 		mark_pick(&m->c[first], n - first);

@@ -97,6 +97,9 @@ struct target_ops {
 	/* Why a write answered short reaches the caller as EIO: from every
 	 * engine (a loop device's async backing IO), or from the async ones. */
 	const char *short_write_eio, *short_write_async_eio;
+	/* Why its plain IO (not held) is outside the default matrix (another
+	 * target's rows run the same path by default), or NULL. */
+	const char *held_by_default;
 	/* Its file is a disk filesystem's: it may be truncated, punched and
 	 * written beside a held IO (action ACT_FILE), and set back after. */
 	int file_changes;

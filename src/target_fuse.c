@@ -515,10 +515,16 @@ const struct target_ops target_ext4_fuse = {
 	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "ext4" },
 };
 
+/* Their plain IO is the xfs and btrfs rows' path: by default they run it
+ * held (ext4-fuse, older, runs both). */
+#define HELD_BY_DEFAULT "by default only its held IO runs: its plain IO is the path of the " \
+	"filesystem's own row"
+
 const struct target_ops target_xfs_fuse = {
 	.name = "xfs-fuse",
 	.desc = "file on xfs on a loop device over a FUSE direct_io file",
 	FUSE_DISK_FS,
+	.held_by_default = HELD_BY_DEFAULT,
 	.align = 512,
 	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "xfs", .disk_size = 320 * MiB },
 };
@@ -528,6 +534,7 @@ const struct target_ops target_btrfs_fuse = {
 	.name = "btrfs-fuse",
 	.desc = "file on btrfs (data checksums) on a loop device over a FUSE direct_io file",
 	FUSE_DISK_FS,
+	.held_by_default = HELD_BY_DEFAULT,
 	.align = 4096,
 	.align_why = BTRFS_ALIGN_WHY,
 	.pins_expected = btrfs_pins_rule,
@@ -539,6 +546,7 @@ const struct target_ops target_btrfs_fuse_nodatasum = {
 	.name = "btrfs-fuse-nodatasum",
 	.desc = "file on btrfs, nodatasum, on a loop device over a FUSE direct_io file",
 	FUSE_DISK_FS,
+	.held_by_default = HELD_BY_DEFAULT,
 	.align = 4096,
 	.align_why = BTRFS_ALIGN_WHY,
 	.pins_expected = btrfs_pins_rule,

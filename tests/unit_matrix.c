@@ -84,7 +84,8 @@ static size_t plain_combos(int ti)
 	for (i = 0; i < m.n; i++) {
 		const struct tcase *c = &m.c[i];
 
-		if (c->kind != CASE_IO || c->a || c->impossible || (ti >= 0 && c->ti != ti))
+		if (c->kind != CASE_IO || c->a || c->impossible || (ti >= 0 && c->ti != ti) ||
+		    c->t->held_by_default || c->b->outside_default)
 			continue;
 		snprintf(key, sizeof(key), "%d/%d/%s/%d", c->ti, c->ei, c->b->name, c->dir);
 		n += strcmp(key, prev) != 0;	/* the variants of a combination are adjacent */
@@ -107,7 +108,7 @@ static void action_counts(const struct target_ops *t, const struct action_ops *a
 			if (!(a->backings & (1u << buffer_table[bi]->backing)) || !(a->dirs & (1u << d)))
 				continue;
 			*all += engine_count;
-			if (a->flags & ACT_SELFTEST)
+			if ((a->flags & ACT_SELFTEST) || buffer_table[bi]->outside_default)
 				continue;
 			if (a->flags & ACT_EVERY_ENGINE)
 				*dflt += holdable_engines(d, buffer_table[bi]);
@@ -258,7 +259,7 @@ static void test_default_covers_variants(void)
 	for (i = 0; i < m.n; i++) {
 		const struct tcase *c = &m.c[i];
 
-		if (c->kind != CASE_IO || c->a)
+		if (c->kind != CASE_IO || c->a || c->t->held_by_default || c->b->outside_default)
 			continue;
 		for (v = 0; v < variant_count; v++)
 			if (c->v.size == variant_table[v].size && c->v.bufoff == variant_table[v].bufoff)
@@ -302,7 +303,7 @@ static void test_default_keyed_by_id(void)
 static void test_filters(void)
 {
 	const char *none = "nosuch/*", *xfs = "xfs/*";
-	size_t i, k, n = sel(SEL_DEFAULT, "xfs/*"), xi = 0;
+	size_t i, k, nb, n = sel(SEL_DEFAULT, "xfs/*"), xi = 0;
 
 	for (i = 0; i < target_count; i++)
 		if (target_table[i] == target_named("xfs"))
@@ -315,9 +316,11 @@ static void test_filters(void)
 	sel(SEL_DEFAULT, "*/uring-fixed/*/read/*");
 	for (i = 0, n = 0; i < m.n; i++)
 		n += m.c[i].selected && !m.c[i].a;
-	for (i = 0, k = 0; i < target_count; i++)	/* not dir, dev, nfs */
-		k += !target_table[i]->user;
-	CU_ASSERT_EQUAL(n, k * buffer_count);
+	for (i = 0, k = 0; i < target_count; i++)	/* not dir, dev, nfs; not held only */
+		k += !target_table[i]->user && !target_table[i]->held_by_default;
+	for (i = 0, nb = 0; i < buffer_count; i++)
+		nb += !buffer_table[i]->outside_default;
+	CU_ASSERT_EQUAL(n, k * nb);
 	CU_ASSERT_PTR_EQUAL(matrix_unmatched_filter(&m, &none, 1), none);
 	CU_ASSERT_PTR_NULL(matrix_unmatched_filter(&m, &xfs, 1));
 	/* A whole id selects that case even when it is off the default. */
