@@ -155,6 +155,23 @@ static dev_t sb_dev(int fd, dev_t st_dev)
 	return dev;
 }
 
+/* How many pages the window's GUP calls took, by kind. */
+static void gup_pages(struct bed *bed, const struct obs_window *win, struct obs_result *o)
+{
+	size_t i;
+
+	o->gup_seen = observer_attached(bed->obs, PATH_COUNT, OBS_C_GET) ||
+		      observer_attached(bed->obs, PATH_COUNT, OBS_C_PIN);
+	for (i = 0; i < win->n; i++) {
+		int cls = obs_hook_table[win->r[i].hook].cls;
+
+		if (cls == OBS_C_GET)
+			o->got_pages += win->r[i].amount;
+		else if (cls == OBS_C_PIN)
+			o->pinned_pages += win->r[i].amount;
+	}
+}
+
 void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *res)
 {
 	struct obs_result *o = &res->obs;
@@ -188,6 +205,7 @@ void case_observe_end(struct bed *bed, const struct obs_want *w, struct result *
 			observer_attached(bed->obs, w->path, role_of(w->at)), w->did_io,
 			role_of(w->at) }, res);
 	obs_window_json(&win, &o->window);
+	gup_pages(bed, &win, o);
 	if (res->failed & CHK_FLAVOUR || o->state == OBSV_BROKEN)
 		obs_window_text(&win, &res->diag);
 	obs_window_free(&win);

@@ -255,9 +255,14 @@ static void print_inflight(struct report *r)
 		for (k = 0; k < INF_COUNT; k++) {
 			size_t y = t->inflight[i][k][1], n = t->inflight[i][k][0];
 
+			if (k == INF_GUP && !(y + n))
+				continue;	/* nothing observable */
 			fprintf(r->err, "%s %s %s", k ? "," : "", inflight_verdict_name[k], yes_no(y, n));
 			if (y + n)
 				fprintf(r->err, " (%zu/%zu)", y, y + n);
+			if (k == INF_GUP && y + n)
+				fprintf(r->err, " [FOLL_GET in %zu, FOLL_PIN in %zu]", t->inflight_got[i],
+					t->inflight_pinned[i]);
 		}
 		if (t->inflight_copied[i])
 			fprintf(r->err, "; %zu held IOs copied through the page cache not counted",

@@ -81,6 +81,9 @@ static void json_observation(FILE *f, const struct result *res)
 		fprintf(f, ", \"transport_where\": ");
 		json_write_str(f, o->xport_where);
 	}
+	if (o->gup_seen)
+		fprintf(f, ", \"gup\": {\"get_pages\": %llu, \"pin_pages\": %llu}", o->got_pages,
+			o->pinned_pages);
 	fprintf(f, ", \"window\": %s}", o->window.len ? sb_str(&o->window) : "null");
 }
 
@@ -169,7 +172,7 @@ static void json_table(FILE *f, const struct report *r, const struct bed *bed)
 static void json_inflight(FILE *f, const struct tally *t)
 {
 	static const char *const keys[INF_COUNT] = { "pins_held", "redirtied", "fork_cow",
-						     "error_balanced" };
+						     "error_balanced", "gup_observed" };
 	size_t i, k, n = 0;
 
 	fprintf(f, "  \"inflight\": {");
@@ -185,7 +188,8 @@ static void json_inflight(FILE *f, const struct tally *t)
 			fprintf(f, "\"%s\": {\"verdict\": \"%s\", \"yes\": %zu, \"no\": %zu}, ", keys[k],
 				yes_no(t->inflight[i][k][1], t->inflight[i][k][0]), t->inflight[i][k][1],
 				t->inflight[i][k][0]);
-		fprintf(f, "\"copied\": %zu}", t->inflight_copied[i]);
+		fprintf(f, "\"gup_get_cases\": %zu, \"gup_pin_cases\": %zu, \"copied\": %zu}",
+			t->inflight_got[i], t->inflight_pinned[i], t->inflight_copied[i]);
 	}
 	fprintf(f, "\n  },\n");
 }

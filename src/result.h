@@ -41,6 +41,10 @@ struct obs_result {
 	char xport_where[160];
 	char why[ERRLEN];	/* declared or unobservable: the reason */
 	struct strbuf window;	/* every record of the window, as JSON */
+	/* pages the window's GUP calls took: FOLL_GET (get_user_pages*) and
+	 * FOLL_PIN (pin_user_pages*), where their hooks attached */
+	unsigned long long got_pages, pinned_pages;
+	int gup_seen;		/* a GUP hook is attached: the two say something */
 };
 
 /* What one case measured and concluded. */

@@ -110,7 +110,7 @@ static void tally_obs(struct tally *r, const struct bed *bed, const struct tcase
 
 const char *const inflight_verdict_name[INF_COUNT] = {
 	"pins held while in flight", "re-dirtied after completion", "COW after fork correct",
-	"error path balanced",
+	"error path balanced", "pages taken by GUP (observed)",
 };
 
 /* A held case's word on its path's in-flight verdicts: what the kernel
@@ -143,6 +143,11 @@ static void tally_inflight(struct tally *r, const struct bed *bed, const struct 
 		v[INF_FORK][!(res->failed & CHK_FORK)]++;
 	if (a->verdict == IV_ERROR)
 		v[INF_ERROR][res->balanced]++;
+	if (res->obs.gup_seen && !(tc->e->flags & ENG_REGISTERS)) {
+		v[INF_GUP][res->obs.got_pages + res->obs.pinned_pages > 0]++;
+		r->inflight_got[pc] += res->obs.got_pages > 0;
+		r->inflight_pinned[pc] += res->obs.pinned_pages > 0;
+	}
 }
 
 void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,

@@ -27,7 +27,7 @@ struct skip_group {
 };
 
 /* A path's verdicts on its held cases: yes and no counts of each. */
-enum { INF_PINS_HELD, INF_REDIRTY, INF_FORK, INF_ERROR, INF_COUNT };
+enum { INF_PINS_HELD, INF_REDIRTY, INF_FORK, INF_ERROR, INF_GUP, INF_COUNT };
 extern const char *const inflight_verdict_name[INF_COUNT];
 
 /* What a run's cases came to. */
@@ -40,6 +40,8 @@ struct tally {
 	/* held user-IO cases by the path found under their target */
 	size_t inflight[PATH_COUNT][INF_COUNT][2];	/* [..][1]: yes, [..][0]: no */
 	size_t inflight_copied[PATH_COUNT];	/* held, but copied: not counted */
+	/* held cases whose window the observer saw take pages: FOLL_GET, FOLL_PIN */
+	size_t inflight_got[PATH_COUNT], inflight_pinned[PATH_COUNT];
 	/* observation, by the path of the case's target (PATH_COUNT: no
 	 * target): cases by enum obs_state, the first reason a path's were
 	 * not observed; per flavour, the first case that observed it */

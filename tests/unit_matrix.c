@@ -532,6 +532,15 @@ static void test_inflight_verdicts(void)
 	CU_ASSERT_STRING_EQUAL(yes_no(t.inflight[PATH_BLOCK][INF_FORK][1],
 				      t.inflight[PATH_BLOCK][INF_FORK][0]), "MIXED");
 	CU_ASSERT_EQUAL(t.inflight[PATH_BLOCK][INF_PINS_HELD][0], 1);
+	/* where the observer sees GUP: the references taken instead (6.1) */
+	res.obs.gup_seen = 1;
+	res.obs.got_pages = 16;
+	tally_case(&t, &bed, fork, &res);
+	CU_ASSERT_EQUAL(t.inflight[PATH_BLOCK][INF_GUP][1], 1);
+	CU_ASSERT_EQUAL(t.inflight_got[PATH_BLOCK], 1);
+	res.obs.got_pages = 0;
+	tally_case(&t, &bed, fork, &res);
+	CU_ASSERT_EQUAL(t.inflight[PATH_BLOCK][INF_GUP][0], 1);	/* observed, nothing taken */
 	res = (struct result){ .out = OUT_FAIL, .balanced = 0, .failed = CHK_BALANCE,
 			       .held = { 17, 0 } };
 	tally_case(&t, &bed, eio, &res);
