@@ -64,6 +64,9 @@ enum action_flag {
 					 * report of that error on its device is due */
 	ACT_FILE = 1u << 6,		/* changes the target's file beside the IO:
 					 * targets whose file may change */
+	ACT_ONE_BUFFER = 1u << 7,	/* the default takes one case per direction, of
+					 * every buffer and engine (each sets the target
+					 * up anew: a cut) */
 };
 
 /* Which of a path's in-flight verdicts an action's cases speak to (every

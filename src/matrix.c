@@ -180,7 +180,7 @@ static const struct variant *action_variant(const struct target_ops *t)
 
 /* One action on one target, buffer and direction: every engine; by
  * default every engine or one, as the action says. */
-static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p)
+static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p, int pick)
 {
 	const struct variant *v = action_variant(target_table[p->ti]);
 	size_t ei, first = n;
@@ -193,8 +193,35 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE) &&
 			!p->b->outside_default;
 	}
-	if (!(p->a->flags & (ACT_EVERY_ENGINE | ACT_SELFTEST)))
+	if (pick && !(p->a->flags & (ACT_EVERY_ENGINE | ACT_SELFTEST)))
 		mark_pick(&m->c[first], n - first);
+	return n;
+}
+
+static int applies(const struct action_ops *a, const struct buffer_ops *b, int d)
+{
+	return (a->backings & (1u << b->backing)) && (a->dirs & (1u << d));
+}
+
+/* One action on one target: every buffer and direction it applies to;
+ * by default one case per buffer and direction, or (ACT_ONE_BUFFER) one
+ * per direction over every buffer and engine. */
+static size_t add_action(struct matrix *m, size_t n, size_t ti, const struct action_ops *a)
+{
+	int one = !!(a->flags & ACT_ONE_BUFFER), d;
+	size_t bi, first;
+
+	for (d = 0; d < 2; d++) {
+		first = n;
+		for (bi = 0; bi < buffer_count; bi++) {
+			struct point p = { ti, buffer_table[bi], d, a };
+
+			if (applies(a, p.b, d))
+				n = add_action_engines(m, n, &p, !one);
+		}
+		if (one && !(a->flags & ACT_SELFTEST))
+			mark_pick(&m->c[first], n - first);
+	}
 	return n;
 }
 
@@ -203,8 +230,7 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 static size_t add_action_cases(struct matrix *m, size_t n, size_t ti)
 {
 	const struct target_ops *t = target_table[ti];
-	size_t k, bi;
-	int d;
+	size_t k;
 
 	if (!t->hold)
 		return n;
@@ -213,13 +239,7 @@ static size_t add_action_cases(struct matrix *m, size_t n, size_t ti)
 
 		if (((a->flags & ACT_CUTS) && !t->cut) || ((a->flags & ACT_FILE) && !t->file_changes))
 			continue;
-		for (bi = 0; bi < buffer_count; bi++)
-			for (d = 0; d < 2; d++) {
-				struct point p = { ti, buffer_table[bi], d, a };
-
-				if ((a->backings & (1u << p.b->backing)) && (a->dirs & (1u << d)))
-					n = add_action_engines(m, n, &p);
-			}
+		n = add_action(m, n, ti, a);
 	}
 	return n;
 }

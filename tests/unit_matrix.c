@@ -98,23 +98,26 @@ static size_t plain_combos(int ti)
 static void action_counts(const struct target_ops *t, const struct action_ops *a, size_t *all,
 			  size_t *dflt)
 {
-	size_t bi;
+	size_t bi, dir_default;
 	int d;
 
 	if (!t->hold || ((a->flags & ACT_CUTS) && !t->cut) || ((a->flags & ACT_FILE) && !t->file_changes))
 		return;
-	for (bi = 0; bi < buffer_count; bi++)
-		for (d = 0; d < 2; d++) {
+	for (d = 0; d < 2; d++) {
+		for (bi = dir_default = 0; bi < buffer_count; bi++) {
 			if (!(a->backings & (1u << buffer_table[bi]->backing)) || !(a->dirs & (1u << d)))
 				continue;
 			*all += engine_count;
 			if ((a->flags & ACT_SELFTEST) || buffer_table[bi]->outside_default)
 				continue;
 			if (a->flags & ACT_EVERY_ENGINE)
-				*dflt += holdable_engines(d, buffer_table[bi]);
+				dir_default += holdable_engines(d, buffer_table[bi]);
 			else
-				*dflt += 1;
+				dir_default += 1;
 		}
+		/* one per direction, of every buffer */
+		*dflt += (a->flags & ACT_ONE_BUFFER) && dir_default ? 1 : dir_default;
+	}
 }
 
 static void regress_counts(size_t *all, size_t *dflt)
