@@ -11,8 +11,9 @@
 #define DELAY_MS 300		/* "delay" holds the request this long */
 
 /* How a case's IO must end under its action: in full, with an error,
- * SHORT_BY short, or with any prefix of it (a read cut by a truncate). */
-enum io_end { END_FULL, END_ERROR, END_SHORT, END_PREFIX };
+ * SHORT_BY short, with any prefix of it (a read cut by a truncate), or
+ * with EFAULT or a count that stops at or before the buffer's fault. */
+enum io_end { END_FULL, END_ERROR, END_SHORT, END_PREFIX, END_FAULT };
 
 /* ... with which errno (END_ERROR; 0 any), and why, where it departs
  * from the action's own promise. */
@@ -49,6 +50,11 @@ struct inflight {
 				 * a read: each sector holds one version; the file the new */
 	off_t file_gone;	/* a write's range was truncated at this offset (or
 				 * punched: -1 none): it must read as zeros or EOF */
+	/* A buffer made to fail GUP part-way (ACT_UNHELD): the first byte
+	 * it cannot take, and the first after the fault (what follows must
+	 * stay untouched); both inside the buffer. */
+	char *fault_at, *fault_end;
+	int guards_lost;	/* the trailing guard went with the fault: not judged */
 	unsigned failed;	/* enum check_bit of the action's own checks that failed */
 	ssize_t n;		/* what the IO returned (for finish and ACT_AFTER) */
 	void *priv;		/* the action's own state, from step to finish */
@@ -67,6 +73,8 @@ enum action_flag {
 	ACT_ONE_BUFFER = 1u << 7,	/* the default takes one case per direction, of
 					 * every buffer and engine (each sets the target
 					 * up anew: a cut) */
+	ACT_UNHELD = 1u << 8,		/* nothing is held: it prepares the case before
+					 * its IO (and finishes after): every target */
 };
 
 /* Which of a path's in-flight verdicts an action's cases speak to (every
@@ -84,6 +92,7 @@ struct action_ops {
 	const char *tag;	/* the regression it guards against, or NULL */
 	unsigned dirs;		/* 1 << DIR_READ, 1 << DIR_WRITE */
 	unsigned backings;	/* 1 << BACKING_* of the buffers it applies to */
+	const char *buffers;	/* ... of those, only these ("anon,shm-ext4"), or NULL */
 	unsigned flags;		/* enum action_flag */
 	enum io_end end;	/* how the IO must end */
 	int errnum;		/* END_ERROR: with this errno (0: any) */
@@ -91,6 +100,9 @@ struct action_ops {
 	 * cache instead (btrfs's fallback: the caller's buffer is written by
 	 * copy_to_user after the device answered); NULL: the same. */
 	const struct io_ending *copied;
+	/* ACT_UNHELD: before the IO, outside its pin window. 0, or -1 with
+	 * err (the test bed could not do its part). */
+	int (*prepare)(struct inflight *in, char *err);
 	/* While the request is held (ACT_AFTER: after the IO completed):
 	 * 0, or -1 with err (the test bed could not do its part). */
 	int (*step)(struct inflight *in, char *err);

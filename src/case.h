@@ -35,6 +35,7 @@ struct case_ctx {
 	char pins_why[192];
 	int copies;
 	struct io_ending ending;
+	size_t dirty_len;	/* the bytes of the buffer the dirty check judges */
 };
 
 /* 0: ready for the IO; -1: not run (the result says why). */

@@ -16,17 +16,27 @@ static void data_bad(struct result *res, unsigned check)
 	failed(res, check);
 }
 
-static int refusal_expected(const struct tcase *tc)
+/* A buffer that fails GUP part-way cannot be registered either. */
+static int fault_refused(const struct tcase *tc)
 {
-	return (tc->e->flags & ENG_REGISTERS) && tc->b->longterm_refused;
+	return (tc->e->flags & ENG_REGISTERS) && tc->a && tc->a->end == END_FAULT;
 }
 
-/* A long-term pin (registration) of MAP_SHARED disk-file pages is refused. */
+static int refusal_expected(const struct tcase *tc)
+{
+	return ((tc->e->flags & ENG_REGISTERS) && tc->b->longterm_refused) || fault_refused(tc);
+}
+
+/* A long-term pin (registration) of MAP_SHARED disk-file pages is refused,
+ * and one of a range GUP cannot take whole. */
 static void check_refusal(struct case_ctx *c)
 {
 	struct result *res = c->res;
 
-	if (c->n >= 0)
+	if (c->n >= 0 && fault_refused(c->tc))
+		fail(res, CHK_IO, "io: the buffer registration over a range GUP cannot take whole "
+		     "(%s) was allowed; it must fail\n", c->tc->a->name);
+	else if (c->n >= 0)
 		fail(res, CHK_PINS, "pins: long-term pin (buffer registration) of MAP_SHARED %s "
 		     "pages was allowed; the kernel must refuse it\n", c->tc->b->fs);
 	else if (c->rq.refused != EFAULT && c->rq.refused != EOPNOTSUPP)
@@ -80,6 +90,18 @@ static void check_io_result(struct case_ctx *c)
 			fail(res, CHK_IO, "io: the %s returned %zd; the target answered %d bytes "
 			     "short of %zu, so %zu was due\n", dir_name(tc->dir), c->n, SHORT_BY, len,
 			     len - SHORT_BY);
+		return;
+	case END_FAULT:
+		if (c->n < 0 && res->io_errno != EFAULT)
+			fail(res, CHK_IO, "io: %s; EFAULT or a count up to the fault was due\n",
+			     c->rq.err);
+		else if (c->n > c->in.fault_at - c->b.io)
+			fail(res, CHK_IO, "io: the %s returned %zd: past the buffer's fault at +%td, "
+			     "which GUP cannot take\n", dir_name(tc->dir), c->n, c->in.fault_at - c->b.io);
+		else
+			sb_addf(&res->diag, "io: %s at the buffer's fault (+%td of %zu): %s\n",
+				dir_name(tc->dir), c->in.fault_at - c->b.io, len,
+				c->n < 0 ? c->rq.err : c->n ? "a short count" : "0 bytes");
 		return;
 	case END_PREFIX:
 		if (c->n < 0)
@@ -229,20 +251,57 @@ static void check_untouched(struct case_ctx *c)
 		data_bad(c->res, CHK_DATA);
 }
 
+/* A buffer that failed GUP part-way: a read's first n bytes are the data,
+ * those from there to the fault the data or what was there before (a
+ * partial completion), those after the fault untouched; a write's source
+ * untouched where mapped, and the file the first n bytes. */
+static void check_fault_data(struct case_ctx *c)
+{
+	size_t n = c->n > 0 ? (size_t)c->n : 0, pre = c->in.fault_at - c->b.io;
+	size_t post = c->in.fault_end - c->b.io, len = c->tc->v.size;
+	off_t off = c->res->file_off;
+	uint64_t mine = c->tc->dir == DIR_READ ? c->in.poison_seed : c->res->seed;
+	struct pattern_at v[2] = { PAT(c->bed->seed, off + (off_t)n),
+				   PAT(c->in.poison_seed, off + (off_t)n) };
+	struct strbuf *d = &c->res->diag;
+	int bad = 0;
+
+	if (c->tc->dir == DIR_READ) {
+		bad |= n && check_data(c->b.io, n, PAT(c->bed->seed, off), "buffer after the read, "
+				       "before its fault", d);
+		bad |= pre > n && check_data_either(c->b.io + n, pre - n, v, "buffer between the "
+						    "count returned and the fault", d);
+	} else {
+		bad |= check_data(c->b.io, pre, PAT(mine, off), "source buffer before its fault "
+				  "(the kernel wrote into it)", d);
+	}
+	bad |= post < len && check_data(c->b.io + post, len - post, PAT(mine, off + (off_t)post),
+					"buffer past its fault (it must stay untouched)", d);
+	if (bad)
+		data_bad(c->res, CHK_DATA);
+	if (c->tc->dir == DIR_WRITE && n)
+		check_written(c);
+}
+
 static void check_all_data(struct case_ctx *c)
 {
 	int judged = !c->in.unmapped && !case_ended_badly(c) && !refusal_expected(c->tc);
 
-	if (judged)
+	if (judged && c->ending.end == END_FAULT)
+		check_fault_data(c);
+	else if (judged)
 		check_buffer(c);
 	else if (c->ending.end == END_ERROR)
 		check_untouched(c);
 	if (c->t->ops->io_verdict && !refusal_expected(c->tc) && c->n > 0 && !case_ended_badly(c) &&
 	    c->t->ops->io_verdict(c->t, c->tc->dir, &c->res->diag))
 		data_bad(c->res, CHK_DATA);
-	if (!c->in.unmapped && !c->in.zero_lo &&
-	    check_guards(c->b.io - GUARD_LEN, c->b.io + c->tc->v.size, GUARD_LEN, c->gseed,
-			 &c->res->diag))
+	if (c->in.guards_lost)
+		sb_addf(&c->res->diag, "data: the guard after the buffer went with its fault: not "
+			"judged\n");
+	else if (!c->in.unmapped && !c->in.zero_lo &&
+		 check_guards(c->b.io - GUARD_LEN, c->b.io + c->tc->v.size, GUARD_LEN, c->gseed,
+			      &c->res->diag))
 		data_bad(c->res, CHK_GUARD);
 }
 
@@ -251,6 +310,7 @@ void case_check(struct case_ctx *c)
 	const struct tcase *tc = c->tc;
 
 	c->res->refused = c->rq.refused;
+	c->res->n_done = c->n > 0 ? c->n : 0;
 	if (refusal_expected(tc))
 		check_refusal(c);
 	else if (!c->res->cut || (tc->a && (tc->a->flags & ACT_CUTS)))

@@ -14,12 +14,12 @@
 static void read_dirty(struct case_ctx *c)
 {
 	struct buffer *b = &c->b;
-	size_t n = kpage_count(&kpage_default, b->io, b->len);
+	size_t n = kpage_count(&kpage_default, b->io, c->dirty_len);
 	uint64_t *flags = calloc(n, sizeof(*flags));
 	char err[ERRLEN];
 
 	c->res->dirtied = 1;
-	if (!flags || kpage_flags(&kpage_default, b->io, b->len, flags, err) < 0) {
+	if (!flags || kpage_flags(&kpage_default, b->io, c->dirty_len, flags, err) < 0) {
 		fail(c->res, CHK_DIRTY, "dirty: %s\n", flags ? err : "calloc failed");
 		c->res->dirtied = 0;
 	} else if (check_dirty(flags, n, (uintptr_t)b->io & ~4095UL, 4096, &c->res->diag)) {
@@ -92,10 +92,10 @@ static int in_file_bad(struct case_ctx *c, const char *got)
 	int bad;
 
 	if (c->ending.zeros_ok)
-		return check_data_or_zero(got, c->b.len, v[0], what, &c->res->diag);
+		return check_data_or_zero(got, c->dirty_len, v[0], what, &c->res->diag);
 	if (!c->in.either_seed)
-		return check_data(got, c->b.len, v[0], what, &c->res->diag);
-	bad = check_data_either(got, c->b.len, v, what, &note);
+		return check_data(got, c->dirty_len, v[0], what, &c->res->diag);
+	bad = check_data_either(got, c->dirty_len, v, what, &note);
 	if (bad)
 		sb_addf(&c->res->diag, "%s", sb_str(&note));
 	sb_free(&note);
@@ -109,7 +109,7 @@ static void read_reached_file(struct case_ctx *c)
 {
 	struct buffer *b = &c->b;
 	off_t lo = c->io_in_file & ~4095L;
-	size_t span = ((c->io_in_file + b->len + 4095) & ~4095UL) - lo;
+	size_t span = ((c->io_in_file + c->dirty_len + 4095) & ~4095UL) - lo;
 	char err[ERRLEN];
 	void *back = NULL;
 	int fd;
@@ -142,7 +142,11 @@ static void read_reached_file(struct case_ctx *c)
 /* Only disk files: shmem pages (memfd) cannot be cleaned. */
 void check_case_dirty(struct case_ctx *c)
 {
-	if (c->tc->dir != DIR_READ || c->n != (ssize_t)c->tc->v.size ||
+	/* a read that stopped at its buffer's fault: the pages it filled */
+	int faulted = c->ending.end == END_FAULT && c->n > 0;
+
+	c->dirty_len = faulted ? (size_t)c->n : c->tc->v.size;
+	if (c->tc->dir != DIR_READ || (c->n != (ssize_t)c->tc->v.size && !faulted) ||
 	    c->b.ops->backing != BACKING_FILE || case_ended_badly(c))
 		return;
 	if (!c->in.unmapped)

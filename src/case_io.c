@@ -15,7 +15,7 @@
 
 static int held_in_flight(const struct tcase *tc)
 {
-	return tc->a && !(tc->a->flags & ACT_AFTER);
+	return tc->a && !(tc->a->flags & (ACT_AFTER | ACT_UNHELD));
 }
 
 /* Wait until the target holds the request: 1 held, 0 never (a failure of
@@ -192,7 +192,9 @@ int case_io(struct case_ctx *c)
 	char err[ERRLEN] = "";
 	int ret = -1;
 
-	if (e->prepare && e->prepare(&c->rq) < 0)
+	if (c->tc->a && c->tc->a->prepare && c->tc->a->prepare(&c->in, err) < 0)
+		ret = -1;
+	else if (e->prepare && e->prepare(&c->rq) < 0)
 		snprintf(err, sizeof(err), "%s", c->rq.err);
 	else
 		ret = io_window(c, err);

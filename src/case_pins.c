@@ -131,8 +131,18 @@ static void case_geom(const struct case_ctx *c, struct pin_geom *g)
 	int max = c->tc->e->max_segs > 1 ? c->tc->e->max_segs : 1, i;
 	off_t off = c->res->file_off;
 	struct stat st;
+	size_t len = c->ending.end == END_FAULT ? (size_t)(c->in.fault_at - c->b.io) : c->rq.len;
 
+	/* GUP takes a faulty buffer's pages up to its fault, then fails */
 	g->nseg = iov_split(c->rq.buf, c->rq.len, c->rq.align, max, iov);
+	for (i = 0; i < g->nseg; i++) {
+		size_t before = (char *)iov[i].iov_base - (char *)c->rq.buf;
+
+		if (before >= len)
+			g->nseg = i;
+		else if (before + iov[i].iov_len > len)
+			iov[i].iov_len = len - before;
+	}
 	for (i = 0; i < g->nseg; i++) {
 		g->seg[i].addr = (uintptr_t)iov[i].iov_base;
 		g->seg[i].len = iov[i].iov_len;
@@ -141,7 +151,7 @@ static void case_geom(const struct case_ctx *c, struct pin_geom *g)
 	}
 	g->blksz = fstat(c->fd, &st) == 0 && st.st_blksize > 0 ? (unsigned)st.st_blksize : 4096;
 	g->zero_pages = zero_pages(c);
-	g->mappings = c->tc->dir == DIR_READ ? extents_under(c->fd, c->res->file_off, c->rq.len) : 0;
+	g->mappings = c->tc->dir == DIR_READ ? extents_under(c->fd, c->res->file_off, len) : 0;
 }
 
 /* The exact count, where the path has a rule and the IO ran its course. */
@@ -192,6 +202,8 @@ void check_case_pins(struct case_ctx *c)
 	if (c->tc->e->flags & ENG_REGISTERS)
 		return registered_pins(c);
 	res->pinned = res->pins.acquired > 0;
+	if (c->ending.end == END_FAULT && c->in.fault_at == c->b.io && e == PIN_EXPECT_PINS)
+		e = PIN_EXPECT_NONE;	/* GUP fails at the first page: nothing to pin */
 	if (check_pins_taken(e, res->pins, c->pins_why, &res->diag))
 		failed(res, CHK_PINS);
 	else if (e == PIN_EXPECT_PINS && !(c->tc->e->flags & ENG_KERNEL_PAGES))

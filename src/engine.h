@@ -61,6 +61,10 @@ enum engine_flag {
 	 * not in the call: the filesystem sees an async kiocb
 	 * (!is_sync_kiocb), as FUSE's async direct IO does. */
 	ENG_ASYNC = 1u << 11,
+	/* It gives the kernel the user's pages themselves, by reference into
+	 * a pipe (vmsplice), though its direct IO then sees pipe pages: a
+	 * fault in the buffer reaches GUP in its own call. */
+	ENG_TAKES_USER_PAGES = 1u << 12,
 };
 #define ENG_RW (ENG_READS | ENG_WRITES)
 

@@ -93,7 +93,7 @@ static ssize_t vmsplice_mod_run(struct io_req *rq)
 const struct engine_ops engine_vmsplice_in = {
 	.name = "vmsplice-in",
 	.desc = "vmsplice(buffer -> pipe), splice(pipe -> file)",
-	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES | ENG_TAKES_USER_PAGES,
 	.max_segs = 1,
 	.flavour = splice_write_flavour,
 	.run = vmsplice_run,
@@ -102,7 +102,7 @@ const struct engine_ops engine_vmsplice_in = {
 const struct engine_ops engine_vmsplice_gift = {
 	.name = "vmsplice-gift",
 	.desc = "vmsplice with SPLICE_F_GIFT, splice(pipe -> file)",
-	.flags = ENG_WRITES | ENG_KERNEL_PAGES,
+	.flags = ENG_WRITES | ENG_KERNEL_PAGES | ENG_TAKES_USER_PAGES,
 	.max_segs = 1,
 	.flavour = splice_write_flavour,
 	.run = vmsplice_gift_run,

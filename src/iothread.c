@@ -110,7 +110,7 @@ static void io_ended(struct case_ctx *c, struct io_thread *it)
 int io_thread_join(struct case_ctx *c, struct io_thread *it, char *err)
 {
 	const struct target_ops *ops = c->t->ops;
-	int held = c->tc->a && !(c->tc->a->flags & ACT_AFTER) && ops->cut;
+	int held = c->tc->a && !(c->tc->a->flags & (ACT_AFTER | ACT_UNHELD)) && ops->cut;
 	int r = join_until(it->th, now_sec() + c->bed->opt->timeout, held);
 
 	if (r == 0) {

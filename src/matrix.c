@@ -1,6 +1,7 @@
 /* The case matrix: every point, why some cannot run, what runs by default. */
 #include "matrix.h"
 #include "registry.h"
+#include "util.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -178,6 +179,21 @@ static const struct variant *action_variant(const struct target_ops *t)
 	return &variant_table[ACTION_VARIANT];
 }
 
+/* Why an engine cannot give a faulty buffer to the kernel in its own
+ * call, or NULL. */
+static const char *not_faultable(const struct tcase *c)
+{
+	const unsigned f = c->e->flags;
+
+	if (c->impossible)
+		return c->impossible;
+	if ((f & ENG_KERNEL_PAGES) && !(f & ENG_TAKES_USER_PAGES))
+		return "the user buffer is not in the IO (kernel pages)";
+	if (f & ENG_TOUCHES_BUFFER)
+		return "the engine itself writes the buffer: a hole in it faults the test bed";
+	return NULL;
+}
+
 /* One action on one target, buffer and direction: every engine; by
  * default every engine or one, as the action says. */
 static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p, int pick)
@@ -189,7 +205,7 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 		struct tcase *c = &m->c[n++];
 
 		io_case(c, p, ei, v);
-		c->impossible = not_holdable(c);
+		c->impossible = (p->a->flags & ACT_UNHELD) ? not_faultable(c) : not_holdable(c);
 		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE) &&
 			!p->b->outside_default;
 	}
@@ -200,7 +216,8 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 
 static int applies(const struct action_ops *a, const struct buffer_ops *b, int d)
 {
-	return (a->backings & (1u << b->backing)) && (a->dirs & (1u << d));
+	return (a->backings & (1u << b->backing)) && (a->dirs & (1u << d)) &&
+	       (!a->buffers || list_has(a->buffers, b->name));
 }
 
 /* One action on one target: every buffer and direction it applies to;
@@ -226,18 +243,18 @@ static size_t add_action(struct matrix *m, size_t n, size_t ti, const struct act
 }
 
 /* In-flight cases: every action against every target that can hold a
- * request, on the buffers and directions the action applies to. */
+ * request (those that hold nothing: every target), on the buffers and
+ * directions the action applies to. */
 static size_t add_action_cases(struct matrix *m, size_t n, size_t ti)
 {
 	const struct target_ops *t = target_table[ti];
 	size_t k;
 
-	if (!t->hold)
-		return n;
 	for (k = 0; k < action_count; k++) {
 		const struct action_ops *a = action_table[k];
 
-		if (((a->flags & ACT_CUTS) && !t->cut) || ((a->flags & ACT_FILE) && !t->file_changes))
+		if ((!t->hold && !(a->flags & ACT_UNHELD)) || ((a->flags & ACT_CUTS) && !t->cut) ||
+		    ((a->flags & ACT_FILE) && !t->file_changes))
 			continue;
 		n = add_action(m, n, ti, a);
 	}

@@ -271,6 +271,30 @@ static void print_inflight(struct report *r)
 	}
 }
 
+/* Per path, how IOs from buffers GUP cannot take whole ended: what the
+ * kernel answers a fault in the middle of a buffer with. */
+static void print_faults(struct report *r)
+{
+	static const char *const how[FO_COUNT] = { "EFAULT", "a short count", "0 bytes",
+						    "registration refused" };
+	const struct tally *t = &r->tally;
+	size_t i, k, n;
+
+	for (i = 0; i < PATH_COUNT; i++) {
+		for (k = n = 0; k < FO_COUNT; k++)
+			n += t->fault_end[i][k];
+		if (!n)
+			continue;
+		fprintf(r->err, "%s, GUP failing part-way:", path_class_name((enum path_class)i));
+		for (k = n = 0; k < FO_COUNT; k++)
+			if (t->fault_end[i][k])
+				fprintf(r->err, "%s %s %zu", n++ ? "," : "", how[k], t->fault_end[i][k]);
+		if (t->fault_copied[i])
+			fprintf(r->err, " (%zu copied through the page cache)", t->fault_copied[i]);
+		fprintf(r->err, "; prefix pins released, data right, nothing past the fault touched\n");
+	}
+}
+
 /* Per path: were its flavours observed, or only declared, and why. */
 static void print_observed(struct report *r)
 {
@@ -332,6 +356,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	print_targets(r, bed);
 	print_verdicts(r, bed);
 	print_inflight(r);
+	print_faults(r);
 	print_observed(r);
 	print_lists(r);
 	fprintf(e, "times: set-up %.1f s, cases %.1f s, teardown %.1f s (%.1f s in all)\n",

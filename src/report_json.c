@@ -194,6 +194,25 @@ static void json_inflight(FILE *f, const struct tally *t)
 	fprintf(f, "\n  },\n");
 }
 
+/* Per path, how IOs from faulty buffers ended. */
+static void json_faults(FILE *f, const struct tally *t)
+{
+	size_t i, n = 0;
+
+	fprintf(f, "  \"gup_faults\": {");
+	for (i = 0; i < PATH_COUNT; i++) {
+		const size_t *e = t->fault_end[i];
+
+		if (!(e[FO_EFAULT] + e[FO_SHORT] + e[FO_NONE] + e[FO_REFUSED]))
+			continue;
+		fprintf(f, "%s\n    \"%s\": {\"efault\": %zu, \"short\": %zu, \"none\": %zu, "
+			"\"refused\": %zu, \"copied\": %zu}", n++ ? "," : "",
+			path_class_name((enum path_class)i), e[FO_EFAULT], e[FO_SHORT], e[FO_NONE],
+			e[FO_REFUSED], t->fault_copied[i]);
+	}
+	fprintf(f, "\n  },\n");
+}
+
 void report_json_close(struct report *r, const struct bed *bed, int interrupted)
 {
 	FILE *f = r->json;
@@ -202,6 +221,7 @@ void report_json_close(struct report *r, const struct bed *bed, int interrupted)
 	json_targets(f, bed);
 	json_table(f, r, bed);
 	json_inflight(f, &r->tally);
+	json_faults(f, &r->tally);
 	fprintf(f, "  \"times\": {\"setup\": %.3f, \"cases\": %.3f, \"teardown\": %.3f},\n",
 		bed->secs_setup, r->tally.secs_cases, bed->secs_teardown);
 	fprintf(f, "  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, \"broken\": %zu, "

@@ -54,6 +54,7 @@ struct result {
 	struct strbuf diag;	/* failure details, one "check: ..." line each */
 	unsigned failed;	/* enum check_bit of every check that failed */
 	int io_errno;		/* the IO failed with this errno (0: it did not) */
+	long long n_done;	/* what it returned when it did not */
 	uint64_t seed;
 	off_t file_off;
 	struct pin_delta pins;	/* over the whole case */

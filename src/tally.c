@@ -33,7 +33,8 @@ static int counts_for_conversion(const struct bed *bed, const struct tcase *tc)
 	const struct target *t;
 	const char *why;
 
-	if (tc->kind != CASE_IO || (tc->e->flags & (ENG_REGISTERS | ENG_KERNEL_PAGES)))
+	if (tc->kind != CASE_IO || (tc->e->flags & (ENG_REGISTERS | ENG_KERNEL_PAGES)) ||
+	    (tc->a && (tc->a->flags & ACT_UNHELD)))	/* a buffer or file made to differ */
 		return 0;
 	t = &bed->targets[tc->ti];
 	if (t->found.path >= PATH_COUNT)
@@ -123,7 +124,7 @@ static void tally_inflight(struct tally *r, const struct bed *bed, const struct 
 	enum path_class pc;
 	size_t (*v)[2];
 
-	if (tc->kind != CASE_IO || !a || (a->flags & (ACT_AFTER | ACT_SELFTEST)) ||
+	if (tc->kind != CASE_IO || !a || (a->flags & (ACT_AFTER | ACT_SELFTEST | ACT_UNHELD)) ||
 	    (res->out != OUT_PASS && res->out != OUT_FAIL && res->out != OUT_XFAIL) ||
 	    (res->failed & CHK_REACHED) || res->interrupted)
 		return;
@@ -150,11 +151,31 @@ static void tally_inflight(struct tally *r, const struct bed *bed, const struct 
 	}
 }
 
+/* How a faulty buffer's IO ended, per path: the kernel's answer to GUP
+ * failing part-way, from the cases that passed. */
+static void tally_fault(struct tally *r, const struct bed *bed, const struct tcase *tc,
+			const struct result *res)
+{
+	enum path_class pc;
+	int how;
+
+	if (tc->kind != CASE_IO || !tc->a || tc->a->end != END_FAULT || res->out != OUT_PASS)
+		return;
+	pc = bed->targets[tc->ti].found.path;
+	if (pc >= PATH_COUNT)
+		return;
+	how = res->refused ? FO_REFUSED : res->io_errno ? FO_EFAULT : res->n_done ? FO_SHORT :
+	      FO_NONE;
+	r->fault_end[pc][how]++;
+	r->fault_copied[pc] += res->copied;
+}
+
 void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
 		  const struct result *res)
 {
 	struct path_sum *p = path_of(r, tc);
 
+	tally_fault(r, bed, tc, res);
 	tally_outcome(r, p, tc, res);
 	tally_obs(r, bed, tc, res);
 	tally_inflight(r, bed, tc, res);

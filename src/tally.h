@@ -30,6 +30,9 @@ struct skip_group {
 enum { INF_PINS_HELD, INF_REDIRTY, INF_FORK, INF_ERROR, INF_GUP, INF_COUNT };
 extern const char *const inflight_verdict_name[INF_COUNT];
 
+/* How IOs from a buffer GUP cannot take whole ended, per path. */
+enum { FO_EFAULT, FO_SHORT, FO_NONE, FO_REFUSED, FO_COUNT };
+
 /* What a run's cases came to. */
 struct tally {
 	size_t pass, fail, skip, broken, xfail;
@@ -42,6 +45,9 @@ struct tally {
 	size_t inflight_copied[PATH_COUNT];	/* held, but copied: not counted */
 	/* held cases whose window the observer saw take pages: FOLL_GET, FOLL_PIN */
 	size_t inflight_got[PATH_COUNT], inflight_pinned[PATH_COUNT];
+	/* faulty buffers (END_FAULT) that passed: how their IO ended, and of
+	 * those the kernel copied through the page cache */
+	size_t fault_end[PATH_COUNT][FO_COUNT], fault_copied[PATH_COUNT];
 	/* observation, by the path of the case's target (PATH_COUNT: no
 	 * target): cases by enum obs_state, the first reason a path's were
 	 * not observed; per flavour, the first case that observed it */

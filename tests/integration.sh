@@ -208,6 +208,29 @@ rc=$?
 n=$(grep -c '^# fsck: .* its superblocks zeroed: it found problems' "$work/stf.tap")
 check "self-test: fsck of a filesystem with its superblocks zeroed fails (exit $rc, $n of 3)" \
 	"$([ $rc = 1 ] && [ "$n" = 3 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# fsck: ' "$work/stf.tap")"
+# Buffers GUP cannot take whole (a hole, PROT_NONE pages, a read-only
+# destination, a MAP_SHARED tail past its file's end), on every target:
+# EFAULT or a count up to the fault, the prefix's pins released; the
+# summary says per path how they ended. The self-test declares a hole
+# and makes none: the count check must fail.
+if [ "$QUICK" != 1 ]; then
+	missing=""
+	for a in hole-tail hole-mid protnone-mid ro-dest eof-tail; do
+		for t in ext4 xfs btrfs loop-dio fuse tmpfs ext4-fuse; do
+			grep -q "^ok [0-9]* $t/.*/$a\$" "$work/default.tap" || missing="$missing $t/$a"
+		done
+	done
+	check "buffers GUP cannot take whole ran on every target by default" \
+		"$([ -z "$missing" ] && grep -q '^iomap, GUP failing part-way: ' "$work/default.err" && echo 0 || echo 1)" \
+		"missing:$missing"
+fi
+"$IOVBED" run --seed 1 --filter 'ext4/sync/anon/read/64k+512/hole-missing,loop-dio/uring/anon/write/64k+512/hole-missing' \
+	>"$work/sth.tap" 2>&1
+rc=$?
+n=$(grep -c "^# io: the .* returned 65536: past the buffer's fault" "$work/sth.tap")
+check "self-test: a hole declared and not made fails the count check (exit $rc, $n of 2)" \
+	"$([ $rc = 1 ] && [ "$n" = 2 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# io' "$work/sth.tap")"
+
 # MAP_SHARED pages of a file on ext4 mounted data=journal (outside the
 # default matrix: such reads wedged 6.18 at 4 MiB on a small journal):
 # reads into them, held and not, with the dirty check and the data in the
