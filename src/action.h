@@ -12,8 +12,9 @@
 
 /* How a case's IO must end under its action: in full, with an error,
  * SHORT_BY short, with any prefix of it (a read cut by a truncate), or
- * with EFAULT or a count that stops at or before the buffer's fault. */
-enum io_end { END_FULL, END_ERROR, END_SHORT, END_PREFIX, END_FAULT };
+ * with EFAULT or a count that stops at or before the buffer's fault, or
+ * (a read) exactly at the end of the file (inflight.due_n). */
+enum io_end { END_FULL, END_ERROR, END_SHORT, END_PREFIX, END_FAULT, END_AT_EOF };
 
 /* ... with which errno (END_ERROR; 0 any), and why, where it departs
  * from the action's own promise. */
@@ -43,6 +44,7 @@ struct inflight {
 	int unmapped;		/* the buffer is gone: nothing to compare */
 	int misdeclared;	/* the case's flavour is declared wrong on purpose (a self-test) */
 	char *zero_lo, *zero_hi;	/* dropped: these bytes must read zero, not the data */
+	const char *zero_why;	/* why (NULL: dropped with MADV_DONTNEED while held) */
 	uint64_t region_seed;	/* the pattern of the target's read region */
 	/* The action changed the target's file: set back after the case. */
 	int file_changed;
@@ -55,6 +57,10 @@ struct inflight {
 	 * stay untouched); both inside the buffer. */
 	char *fault_at, *fault_end;
 	int guards_lost;	/* the trailing guard went with the fault: not judged */
+	uint64_t write_seed;	/* a write's pattern */
+	ssize_t due_n;		/* END_AT_EOF: the count a read must return */
+	int read_cached;	/* a write's read-back goes through the page cache as it is */
+	int skip;		/* prepare's -1: the kernel or filesystem lacks it (err says) */
 	unsigned failed;	/* enum check_bit of the action's own checks that failed */
 	ssize_t n;		/* what the IO returned (for finish and ACT_AFTER) */
 	void *priv;		/* the action's own state, from step to finish */
@@ -93,6 +99,12 @@ struct action_ops {
 	unsigned dirs;		/* 1 << DIR_READ, 1 << DIR_WRITE */
 	unsigned backings;	/* 1 << BACKING_* of the buffers it applies to */
 	const char *buffers;	/* ... of those, only these ("anon,shm-ext4"), or NULL */
+	/* Why a read of its range takes no pins on iomap (a hole), or NULL. */
+	const char *reads_zeroed;
+	/* Why a read of its range is copied through the page cache, or NULL. */
+	const char *reads_copied;
+	/* Why a write may be copied through the page cache (pins any), or NULL. */
+	const char *writes_may_copy;
 	unsigned flags;		/* enum action_flag */
 	enum io_end end;	/* how the IO must end */
 	int errnum;		/* END_ERROR: with this errno (0: any) */

@@ -103,6 +103,16 @@ static void check_io_result(struct case_ctx *c)
 				dir_name(tc->dir), c->in.fault_at - c->b.io, len,
 				c->n < 0 ? c->rq.err : c->n ? "a short count" : "0 bytes");
 		return;
+	case END_AT_EOF:
+		if (c->n < 0)
+			fail(res, CHK_IO, "io: %s\n", c->rq.err);
+		else if (tc->dir == DIR_READ && c->n != c->in.due_n)
+			fail(res, CHK_IO, "io: the read returned %zd; the file ends %zd bytes into it\n",
+			     c->n, c->in.due_n);
+		else if (tc->dir == DIR_WRITE && (size_t)c->n != len)
+			fail(res, CHK_IO, "io: short write past the end of the file: %zd of %zu\n",
+			     c->n, len);
+		return;
 	case END_PREFIX:
 		if (c->n < 0)
 			fail(res, CHK_IO, "io: %s\n", c->rq.err);
@@ -133,7 +143,8 @@ static void check_written(struct case_ctx *c)
 		errf(err, "open %s, malloc %zu", c->t->path, len);
 		fail(c->res, CHK_DATA, "data: read-back: %s\n", err);
 	} else {
-		posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
+		if (!c->in.read_cached)
+			posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
 		if (pread(fd, rb, len, off) != (ssize_t)len) {
 			errf(err, "pread %zu at %lld from %s", len, (long long)off, c->t->path);
 			fail(c->res, CHK_DATA, "data: read-back: %s\n", err);
@@ -214,8 +225,9 @@ static void check_buffer(struct case_ctx *c)
 	if (c->in.zero_lo) {
 		/* the pages were dropped while held: the read went to pages no
 		 * longer mapped, the buffer faults in fresh zero pages */
-		if (check_zero(c->in.zero_lo, c->in.zero_hi - c->in.zero_lo, "buffer dropped "
-			       "with MADV_DONTNEED while the read was held", d))
+		if (check_zero(c->in.zero_lo, c->in.zero_hi - c->in.zero_lo, c->in.zero_why ?
+			       c->in.zero_why : "buffer dropped with MADV_DONTNEED while the read "
+			       "was held", d))
 			data_bad(res, CHK_DATA);
 	} else if (tc->dir == DIR_READ && c->n > 0 && c->in.either_seed) {
 		check_either(c);

@@ -206,7 +206,7 @@ int case_io(struct case_ctx *c)
 	}
 	if (ret < 0) {
 		case_observe_drop(c->bed);
-		not_run(c->res, SETUP_BROKEN, err);
+		not_run(c->res, c->in.skip ? SETUP_SKIP : SETUP_BROKEN, err);
 	}
 	return ret;
 }

@@ -41,6 +41,20 @@ enum pin_expect case_pins_due(const struct case_ctx *c, int *copies, char *what,
 	}
 	snprintf(what, len, "%s direct IO %s on %s (since %s)", path_class_name(path),
 		 pins ? "pins" : "does not pin", c->bed->prof.name, profile_path_since(path));
+	if (pins && c->tc->dir == DIR_READ && c->tc->a && c->tc->a->reads_copied) {
+		snprintf(what, len, "%s", c->tc->a->reads_copied);
+		*copies = 1;
+		return PIN_EXPECT_NONE;
+	}
+	if (pins && c->tc->dir == DIR_WRITE && c->tc->a && c->tc->a->writes_may_copy) {
+		snprintf(what, len, "%s", c->tc->a->writes_may_copy);
+		return PIN_EXPECT_ANY;
+	}
+	if (pins && path == PATH_IOMAP && c->tc->dir == DIR_READ && c->tc->a &&
+	    c->tc->a->reads_zeroed) {
+		snprintf(what, len, "%s", c->tc->a->reads_zeroed);
+		return PIN_EXPECT_NONE;
+	}
 	if (pins && t->found.pins_rule) {
 		int p = t->found.pins_rule(&c->bed->prof.v, c->tc->dir, c->tc->b, &note);
 
@@ -131,9 +145,12 @@ static void case_geom(const struct case_ctx *c, struct pin_geom *g)
 	int max = c->tc->e->max_segs > 1 ? c->tc->e->max_segs : 1, i;
 	off_t off = c->res->file_off;
 	struct stat st;
-	size_t len = c->ending.end == END_FAULT ? (size_t)(c->in.fault_at - c->b.io) : c->rq.len;
+	size_t len = c->ending.end == END_FAULT ? (size_t)(c->in.fault_at - c->b.io) :
+		     c->ending.end == END_AT_EOF && c->tc->dir == DIR_READ ? (size_t)c->in.due_n :
+		     c->rq.len;
 
-	/* GUP takes a faulty buffer's pages up to its fault, then fails */
+	/* GUP takes a faulty buffer's pages up to its fault, then fails; a
+	 * read past the end of the file, those up to it */
 	g->nseg = iov_split(c->rq.buf, c->rq.len, c->rq.align, max, iov);
 	for (i = 0; i < g->nseg; i++) {
 		size_t before = (char *)iov[i].iov_base - (char *)c->rq.buf;
@@ -154,6 +171,68 @@ static void case_geom(const struct case_ctx *c, struct pin_geom *g)
 	g->mappings = c->tc->dir == DIR_READ ? extents_under(c->fd, c->res->file_off, len) : 0;
 }
 
+/* A read of a range with holes or unwritten extents: iomap takes to the
+ * device, and pins, only the parts of its segments over written extents
+ * (the rest it zeroes into the buffer). g becomes those parts; 0, or -1
+ * where FIEMAP cannot say. */
+static int written_only(int fd, struct pin_geom *g)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[FIEMAP_MAX];
+	} f = { .fm = { .fm_start = g->seg[0].file_off, .fm_extent_count = FIEMAP_MAX } };
+	struct pin_geom w = *g;
+	unsigned k;
+	int i;
+
+	f.fm.fm_length = g->seg[g->nseg - 1].file_off + g->seg[g->nseg - 1].len - f.fm.fm_start;
+	if (ioctl(fd, FS_IOC_FIEMAP, &f) < 0 || f.fm.fm_mapped_extents >= FIEMAP_MAX)
+		return -1;
+	w.nseg = 0;
+	for (i = 0; i < g->nseg; i++)
+		for (k = 0; k < f.fm.fm_mapped_extents; k++) {
+			const struct fiemap_extent *e = &f.ext[k];
+			off_t lo = g->seg[i].file_off, hi = lo + (off_t)g->seg[i].len;
+
+			if (e->fe_flags & FIEMAP_EXTENT_UNWRITTEN)
+				continue;
+			lo = lo > (off_t)e->fe_logical ? lo : (off_t)e->fe_logical;
+			hi = hi < (off_t)(e->fe_logical + e->fe_length) ? hi :
+			     (off_t)(e->fe_logical + e->fe_length);
+			if (lo >= hi)
+				continue;
+			if (w.nseg == PIN_SEGS)
+				return -1;
+			w.seg[w.nseg].addr = g->seg[i].addr + (lo - g->seg[i].file_off);
+			w.seg[w.nseg].len = hi - lo;
+			w.seg[w.nseg++].file_off = lo;
+		}
+	w.mappings = w.nseg;
+	*g = w;
+	return 0;
+}
+
+/* The case reads a range the action left with holes: what is due. */
+static int holes_read(const struct case_ctx *c)
+{
+	return c->tc->a && c->tc->a->reads_zeroed && c->tc->dir == DIR_READ &&
+	       c->t->found.path == PATH_IOMAP;
+}
+
+/* Pins for the written parts only: none where nothing under the range is
+ * written, else the count of those parts. */
+static enum pin_expect holes_due(struct case_ctx *c)
+{
+	struct pin_geom g = { 0 };
+
+	case_geom(c, &g);
+	if (written_only(c->fd, &g) < 0)
+		return PIN_EXPECT_ANY;
+	snprintf(c->pins_why, sizeof(c->pins_why), "iomap pins the %d parts of the range over "
+		 "written blocks and zeroes the rest into the buffer without a pin", g.nseg);
+	return g.nseg ? PIN_EXPECT_PINS : PIN_EXPECT_NONE;
+}
+
 /* The exact count, where the path has a rule and the IO ran its course. */
 static void check_count(struct case_ctx *c)
 {
@@ -164,6 +243,8 @@ static void check_count(struct case_ctx *c)
 	if (!rule || c->res->cut || c->res->interrupted || (c->n < 0 && c->ending.end == END_FULL))
 		return;
 	case_geom(c, &g);
+	if (holes_read(c) && written_only(c->fd, &g) < 0)
+		return;
 	pin_range(&g, rule, !!(c->tc->e->flags & ENG_NOWAIT), &r);
 	judge_count(c, &r, c->res->pins.acquired);
 }
@@ -204,6 +285,8 @@ void check_case_pins(struct case_ctx *c)
 	res->pinned = res->pins.acquired > 0;
 	if (c->ending.end == END_FAULT && c->in.fault_at == c->b.io && e == PIN_EXPECT_PINS)
 		e = PIN_EXPECT_NONE;	/* GUP fails at the first page: nothing to pin */
+	if (holes_read(c) && profile_path_pins(&c->bed->prof, PATH_IOMAP))
+		e = holes_due(c);
 	if (check_pins_taken(e, res->pins, c->pins_why, &res->diag))
 		failed(res, CHK_PINS);
 	else if (e == PIN_EXPECT_PINS && !(c->tc->e->flags & ENG_KERNEL_PAGES))

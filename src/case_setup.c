@@ -132,7 +132,8 @@ int case_setup(struct case_ctx *c)
 	c->gseed = c->res->seed ^ GUARD_KEY;
 	c->in = (struct inflight){ .b = &c->b, .dir = c->tc->dir, .diag = &c->res->diag,
 				   .poison_seed = c->res->seed ^ POISON_KEY,
-				   .region_seed = c->bed->seed, .file_gone = -1 };
+				   .region_seed = c->bed->seed, .file_gone = -1,
+				   .write_seed = c->res->seed };
 	if (case_ready(c) < 0)
 		return -1;
 	c->in.t = c->t;

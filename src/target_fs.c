@@ -36,6 +36,7 @@ const struct target_ops target_ext4 = {
 	.align = 512,
 	.setup = fs_setup,
 	.teardown = fs_teardown,
+	.file_changes = 1,
 	.kernel_io = fs_kernel_io,
 };
 
@@ -46,6 +47,7 @@ const struct target_ops target_xfs = {
 	.align = 512,
 	.setup = fs_setup,
 	.teardown = fs_teardown,
+	.file_changes = 1,
 	.kernel_io = fs_kernel_io,
 };
 
@@ -160,5 +162,6 @@ const struct target_ops target_btrfs = {
 	.setup = fs_setup,
 	.pins_expected = btrfs_pins_rule,
 	.teardown = fs_teardown,
+	.file_changes = 1,
 	.kernel_io = fs_kernel_io,
 };

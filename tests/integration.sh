@@ -231,6 +231,32 @@ n=$(grep -c "^# io: the .* returned 65536: past the buffer's fault" "$work/sth.t
 check "self-test: a hole declared and not made fails the count check (exit $rc, $n of 2)" \
 	"$([ $rc = 1 ] && [ "$n" = 2 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# io' "$work/sth.tap")"
 
+# The file range under a direct IO laid out first (a hole, an unwritten
+# extent, the end of the file, a reflink partner, cached and mapped
+# pages, a compressed extent on btrfs), on every filesystem: each passes
+# or skips saying what the filesystem lacks; a hole declared and not
+# punched fails the zero check.
+if [ "$QUICK" != 1 ]; then
+	missing=""
+	for a in layout-hole layout-unwritten layout-eof layout-reflink layout-cached layout-mmap \
+		 layout-compressed; do
+		for t in ext4 xfs btrfs ext4-fuse xfs-fuse btrfs-fuse; do
+			grep -Eq "^ok [0-9]+ $t/.*/$a( # SKIP .+)?\$" "$work/default.tap" || missing="$missing $t/$a"
+		done
+	done
+	grep -q '^ok [0-9]* xfs/.*/layout-reflink$' "$work/default.tap" || missing="$missing xfs/reflink-ran"
+	grep -q '^ok [0-9]* btrfs-fuse/.*/layout-compressed$' "$work/default.tap" ||
+		missing="$missing btrfs-fuse/compressed-ran"
+	check "every file layout ran on every filesystem by default (or skipped saying why)" \
+		"$([ -z "$missing" ] && echo 0 || echo 1)" "missing:$missing"
+fi
+"$IOVBED" run --seed 1 --filter 'ext4/sync/anon/read/64k+512/layout-unpunched,xfs/aio/anon/read/64k+512/layout-unpunched' \
+	>"$work/stu.tap" 2>&1
+rc=$?
+n=$(grep -c '^# data: buffer .* bytes not zero' "$work/stu.tap")
+check "self-test: a hole declared and not punched fails the zero check (exit $rc, $n of 2)" \
+	"$([ $rc = 1 ] && [ "$n" = 2 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# data' "$work/stu.tap")"
+
 # MAP_SHARED pages of a file on ext4 mounted data=journal (outside the
 # default matrix: such reads wedged 6.18 at 4 MiB on a small journal):
 # reads into them, held and not, with the dirty check and the data in the
