@@ -181,7 +181,7 @@ static int nfs_io_expect(struct target *t, const struct io_plan *p, char *err)
 }
 
 /* A write is judged by what the server holds: libnfs reads it back. */
-static int nfs_io_verdict(struct target *t, enum dir dir, struct strbuf *why)
+static int nfs_io_verdict(struct target *t, enum dir dir, size_t n, struct strbuf *why)
 {
 	struct nfs_target *nt = t->priv;
 	char err[ERRLEN];
@@ -191,19 +191,20 @@ static int nfs_io_verdict(struct target *t, enum dir dir, struct strbuf *why)
 
 	if (dir != DIR_WRITE || nt->dir != DIR_WRITE)
 		return 0;
-	buf = malloc(nt->len);
+	n = n < nt->len ? n : nt->len;	/* a short write: what it wrote */
+	buf = malloc(n);
 	if (!buf) {
-		sb_addf(why, "nfs: malloc %zu for the libnfs read-back\n", nt->len);
+		sb_addf(why, "nfs: malloc %zu for the libnfs read-back\n", n);
 		return 1;
 	}
-	got = nfs_oob_pread(nt->oob, buf, nt->len, nt->off, err);
-	if (got != (ssize_t)nt->len) {
+	got = nfs_oob_pread(nt->oob, buf, n, nt->off, err);
+	if (got != (ssize_t)n) {
 		sb_addf(why, "nfs: libnfs read-back of %zu bytes at %lld from the server: %s\n",
-			nt->len, (long long)nt->off, got < 0 ? err : "short read");
+			n, (long long)nt->off, got < 0 ? err : "short read");
 		free(buf);
 		return 1;
 	}
-	bad = check_data(buf, nt->len, PAT(nt->seed, nt->off),
+	bad = check_data(buf, n, PAT(nt->seed, nt->off),
 			 "server's file after the write (read with libnfs)", why);
 	free(buf);
 	return bad;

@@ -306,7 +306,7 @@ static void check_all_data(struct case_ctx *c)
 	else if (c->ending.end == END_ERROR)
 		check_untouched(c);
 	if (c->t->ops->io_verdict && !refusal_expected(c->tc) && c->n > 0 && !case_ended_badly(c) &&
-	    c->t->ops->io_verdict(c->t, c->tc->dir, &c->res->diag))
+	    c->t->ops->io_verdict(c->t, c->tc->dir, (size_t)c->n, &c->res->diag))
 		data_bad(c->res, CHK_DATA);
 	if (c->in.guards_lost)
 		sb_addf(&c->res->diag, "data: the guard after the buffer went with its fault: not "

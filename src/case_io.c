@@ -158,7 +158,10 @@ static void observe_end(struct case_ctx *c)
 		.path = c->t->found.path, .fd = c->fd,
 		.declared = case_flavour(c->tc, v),
 		.transport = t->transport ? t->transport(v) : ITER_NONE,
-		.did_io = !c->rq.refused, .misdeclared = c->in.misdeclared,
+		/* a fault in the buffer stops a pipe engine before its file's IO */
+		.did_io = !c->rq.refused && !(c->ending.end == END_FAULT && c->n < 0 &&
+					      (c->tc->e->flags & ENG_KERNEL_PAGES)),
+		.misdeclared = c->in.misdeclared,
 		.may_remap = !!(c->tc->e->flags & ENG_MAY_REMAP),
 		.own_transport = !(c->tc->e->flags & (ENG_KERNEL_PAGES | ENG_NEEDS_PEER)),
 	};

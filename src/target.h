@@ -116,9 +116,10 @@ struct target_ops {
 	void (*reclaim)(const char *dir, struct strbuf *log);
 	/* Optional: before the IO, tell the target what the case will do
 	 * (0, or -1 with err); after it, the target's own verdict on what it
-	 * received (0 good, 1 with the reason in why). */
+	 * received of the n bytes the IO returned (0 good, 1 with the reason
+	 * in why). */
 	int (*io_expect)(struct target *t, const struct io_plan *p, char *err);
-	int (*io_verdict)(struct target *t, enum dir dir, struct strbuf *why);
+	int (*io_verdict)(struct target *t, enum dir dir, size_t n, struct strbuf *why);
 	/* Optional: hold the IO of p in flight where it reaches the
 	 * target's server (every request carrying its data); report whether
 	 * it is held (1, 0, -1 error) and, into what, the requests held; let
