@@ -81,6 +81,9 @@ enum action_flag {
 					 * up anew: a cut) */
 	ACT_UNHELD = 1u << 8,		/* nothing is held: it prepares the case before
 					 * its IO (and finishes after): every target */
+	ACT_SWAP = 1u << 9,		/* needs swap: the run's swap file (env_swap) */
+	ACT_PAGES_OUT = 1u << 10,	/* the buffer's pages are absent when the IO
+					 * begins (a target's pin rule may depend on it) */
 };
 
 /* Which of a path's in-flight verdicts an action's cases speak to (every

@@ -56,7 +56,9 @@ enum pin_expect case_pins_due(const struct case_ctx *c, int *copies, char *what,
 		return PIN_EXPECT_NONE;
 	}
 	if (pins && t->found.pins_rule) {
-		int p = t->found.pins_rule(&c->bed->prof.v, c->tc->dir, c->tc->b, &note);
+		struct rule_case rc = { c->tc->dir, c->tc->b,
+					c->tc->a && (c->tc->a->flags & ACT_PAGES_OUT) };
+		int p = t->found.pins_rule(&c->bed->prof.v, &rc, &note);
 
 		if (p >= 0) {
 			pins = p;

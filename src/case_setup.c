@@ -29,6 +29,15 @@ static int case_ready(struct case_ctx *c)
 		not_run(c->res, st, why);
 		return -1;
 	}
+	if (tc->a && (tc->a->flags & ACT_SWAP)) {
+		char sw[ERRLEN];
+
+		st = env_swap(&c->bed->env, sw);
+		if (st != SETUP_READY) {
+			not_run(c->res, st, sw);
+			return -1;
+		}
+	}
 	if (tc->a && (tc->a->flags & ACT_NUMA) && numa_nodes() < 2) {
 		not_run(c->res, SETUP_SKIP, "one NUMA node: move_pages has no other node to move "
 			"the pages to");

@@ -1,5 +1,6 @@
 /* The plugins' environment: the run's hugetlb reservation. */
 #include "env.h"
+#include "swapfile.h"
 
 #include <stdio.h>
 
@@ -40,4 +41,26 @@ enum setup_state env_hugetlb_at_least(struct env *env, long pages, char *why)
 		return SETUP_SKIP;
 	}
 	return SETUP_READY;
+}
+
+#define SWAP_BYTES (128LL * 1024 * 1024)
+
+enum setup_state env_swap(struct env *env, char *why)
+{
+	char path[PATH_MAX];
+	int state;
+
+	if (env->swap == SETUP_NONE) {
+		if (pathf(path, sizeof(path), "%s/swap", env->scratch->dir) < 0) {
+			errf(env->swap_why, "swap file path");
+			env->swap = SETUP_BROKEN;
+		} else if (swapfile_on(path, SWAP_BYTES, &state, env->swap_why) < 0) {
+			env->swap = state;
+		} else {
+			env->swap = SETUP_READY;
+		}
+	}
+	if (env->swap != SETUP_READY)
+		snprintf(why, ERRLEN, "%s", env->swap_why);
+	return env->swap;
 }

@@ -29,11 +29,16 @@ struct env {
 	double race_seconds;	/* --race-seconds: how long a race runs */
 	enum setup_state hugetlb;	/* the run's reservation, made on first use */
 	char hugetlb_why[ERRLEN];
+	enum setup_state swap;	/* the run's swap file, made on first use */
+	char swap_why[ERRLEN];
 };
 
 /* The hugetlb pages reserved for the run, reserving them on first use:
  * SETUP_READY, or SKIP/BROKEN with the reason in why. */
 enum setup_state env_hugetlb(struct env *env, char *why);
+/* The run's swap file (in the scratch directory, off and gone with it),
+ * made on first use: SETUP_READY, or SKIP/BROKEN with the reason. */
+enum setup_state env_swap(struct env *env, char *why);
 /* At least pages of them (a stress run wants more than a case): the same
  * states. */
 enum setup_state env_hugetlb_at_least(struct env *env, long pages, char *why);

@@ -13,7 +13,32 @@ const struct kpage_src kpage_default = {
 };
 
 #define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_SWAP (1ULL << 62)
 #define PM_PRESENT (1ULL << 63)
+
+long kpage_swapped(const struct kpage_src *src, const void *addr, size_t len, char *err)
+{
+	uintptr_t first = (uintptr_t)addr / src->page_size;
+	size_t i, n = kpage_count(src, addr, len);
+	long swapped = 0;
+	uint64_t ent;
+	int pm = open(src->pagemap, O_RDONLY | O_CLOEXEC);
+
+	if (pm < 0) {
+		errf(err, "open %s", src->pagemap);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (pread(pm, &ent, 8, (first + i) * 8) != 8) {
+			errf(err, "read %s at page %zu", src->pagemap, i);
+			close(pm);
+			return -1;
+		}
+		swapped += !!(ent & PM_SWAP);
+	}
+	close(pm);
+	return swapped;
+}
 
 size_t kpage_count(const struct kpage_src *src, const void *addr, size_t len)
 {

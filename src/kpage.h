@@ -39,5 +39,8 @@ extern const struct kpage_src kpage_default;
 int kpage_flags(const struct kpage_src *src, const void *addr, size_t len, uint64_t *flags,
 		char *err);
 size_t kpage_count(const struct kpage_src *src, const void *addr, size_t len);
+/* How many pages of [addr, addr + len) pagemap shows in swap (bit 62: a
+ * private page's swap entry; a shmem page swapped out shows none), or -1. */
+long kpage_swapped(const struct kpage_src *src, const void *addr, size_t len, char *err);
 
 #endif

@@ -6,10 +6,17 @@
 
 struct buffer_ops;
 
+/* What a pin rule is asked about: the IO's direction and buffer, and
+ * whether the buffer's pages are absent when the IO begins (in swap). */
+struct rule_case {
+	enum dir dir;
+	const struct buffer_ops *b;
+	int absent;
+};
+
 /* Where a target departs from its path's pin expectation on kernel v:
  * 1 pins, 0 none, with the reason in *why; -1 no departure. */
-typedef int pins_rule_fn(const struct kver *v, enum dir dir, const struct buffer_ops *b,
-			 const char **why);
+typedef int pins_rule_fn(const struct kver *v, const struct rule_case *rc, const char **why);
 
 /*
  * What kernel code a handed-over path's direct IO really goes through,

@@ -39,7 +39,8 @@ static int counts_for_conversion(const struct bed *bed, const struct tcase *tc)
 	t = &bed->targets[tc->ti];
 	if (t->found.path >= PATH_COUNT)
 		return 0;
-	return !t->found.pins_rule || t->found.pins_rule(&bed->prof.v, tc->dir, tc->b, &why) < 0;
+	return !t->found.pins_rule ||
+	       t->found.pins_rule(&bed->prof.v, &(struct rule_case){ tc->dir, tc->b, 0 }, &why) < 0;
 }
 
 static void tally_skip(struct tally *r, const struct tcase *tc, const char *reason)

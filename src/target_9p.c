@@ -112,12 +112,10 @@ static enum flavour p9_direct_transport(const struct kver *v)
 
 /* Page-cache IO copies: the user's pages are never handed to the
  * transport, whatever the kernel. */
-static int p9_buffered_pins(const struct kver *v, enum dir dir, const struct buffer_ops *b,
-			    const char **why)
+static int p9_buffered_pins(const struct kver *v, const struct rule_case *rc, const char **why)
 {
 	(void)v;
-	(void)dir;
-	(void)b;
+	(void)rc;
 	*why = "buffered 9p IO copies through the page cache";
 	return 0;
 }

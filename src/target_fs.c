@@ -61,13 +61,19 @@ const struct target_ops target_xfs = {
  * bc264fea0f6f ("iomap: support incremental iomap_iter advances") returns
  * ->iomap_end()'s error when nothing advanced: -ENOTBLK, which
  * __iomap_dio_rw() turns into 0, so btrfs finishes the read buffered and
- * takes no pin (measured on 6.18). Dirty shared pages and shmem pin on both. */
-int btrfs_pins_rule(const struct kver *v, enum dir dir, const struct buffer_ops *b,
-		    const char **why)
+ * takes no pin (measured on 6.18). Dirty shared pages and shmem pin on both.
+ * The same holds for a buffer whose pages are not present (in swap), which
+ * the pin cannot fault in either, for reads and writes alike (btrfs's
+ * direct write runs with page faults off too: measured on 6.18). */
+int btrfs_pins_rule(const struct kver *v, const struct rule_case *rc, const char **why)
 {
-	if (dir != DIR_READ || b->backing != BACKING_FILE || !kver_ge(v, 6, 15))
+	if (!kver_ge(v, 6, 15) || (!rc->absent && (rc->dir != DIR_READ ||
+						   rc->b->backing != BACKING_FILE)))
 		return -1;
-	*why = "btrfs falls back to buffered reads into clean MAP_SHARED file pages from 6.15: "
+	*why = rc->absent ? "btrfs falls back to buffered IO from a buffer whose pages are not "
+	       "present (in swap) from 6.15: its pin runs with page faults off, and iomap_iter() "
+	       "returns btrfs_dio_iomap_end()'s -ENOTBLK, not the pin's EFAULT" :
+	       "btrfs falls back to buffered reads into clean MAP_SHARED file pages from 6.15: "
 	       "iomap_iter() returns btrfs_dio_iomap_end()'s -ENOTBLK, not the pin's EFAULT";
 	return 0;
 }
@@ -77,11 +83,10 @@ int btrfs_pins_rule(const struct kver *v, enum dir dir, const struct buffer_ops 
  * checksum", 6.15) went into stable series too (6.12.y, 6.6.y), so the
  * version does not tell: btrfs_probe_csum_writes() measures it, and the
  * target takes this rule where it found the writes copied. */
-int btrfs_copied_writes_rule(const struct kver *v, enum dir dir, const struct buffer_ops *b,
-			     const char **why)
+int btrfs_copied_writes_rule(const struct kver *v, const struct rule_case *rc, const char **why)
 {
-	if (dir == DIR_READ)
-		return btrfs_pins_rule(v, dir, b, why);
+	if (rc->dir == DIR_READ)
+		return btrfs_pins_rule(v, rc, why);
 	*why = "btrfs writes files with data checksums through the page cache on this kernel "
 	       "(measured at set-up: see the target's line; 968f19c5b1b7, 6.15 and stable series)";
 	return 0;

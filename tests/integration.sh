@@ -257,6 +257,24 @@ n=$(grep -c '^# data: buffer .* bytes not zero' "$work/stu.tap")
 check "self-test: a hole declared and not punched fails the zero check (exit $rc, $n of 2)" \
 	"$([ $rc = 1 ] && [ "$n" = 2 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# data' "$work/stu.tap")"
 
+# Anonymous and shmem buffers in swap when the IO begins and paged out
+# again after: a read's data must come back from swap (the run's own swap
+# file); the self-test drops the pages instead and must lose the data.
+if [ "$QUICK" != 1 ]; then
+	missing=""
+	for t in ext4 xfs btrfs loop-dio fuse tmpfs ext4-fuse; do
+		grep -q "^ok [0-9]* $t/.*/swapped\$" "$work/default.tap" || missing="$missing $t"
+	done
+	check "buffers in swap ran on every target by default" "$([ -z "$missing" ] && echo 0 || echo 1)" \
+		"missing:$missing"
+fi
+"$IOVBED" run --seed 1 --filter 'ext4/sync/anon/read/64k+512/swapped-dropped,loop-dio/aio/anon/read/64k+512/swapped-dropped' \
+	>"$work/sts.tap" 2>&1
+rc=$?
+n=$(grep -c '^# data: buffer after the read: first bad byte' "$work/sts.tap")
+check "self-test: a read's pages dropped instead of paged out lose its data (exit $rc, $n of 2)" \
+	"$([ $rc = 1 ] && [ "$n" = 2 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# data\|^# swap' "$work/sts.tap")"
+
 # MAP_SHARED pages of a file on ext4 mounted data=journal (outside the
 # default matrix: such reads wedged 6.18 at 4 MiB on a small journal):
 # reads into them, held and not, with the dirty check and the data in the
