@@ -61,6 +61,8 @@ struct inflight {
 	ssize_t due_n;		/* END_AT_EOF: the count a read must return */
 	int read_cached;	/* a write's read-back goes through the page cache as it is */
 	int skip;		/* prepare's -1: the kernel or filesystem lacks it (err says) */
+	char *held_from;	/* userfaultfd holds from here: a fork's child judges
+				 * only what was mapped before it (NULL: all) */
 	unsigned failed;	/* enum check_bit of the action's own checks that failed */
 	ssize_t n;		/* what the IO returned (for finish and ACT_AFTER) */
 	void *priv;		/* the action's own state, from step to finish */
@@ -84,6 +86,9 @@ enum action_flag {
 	ACT_SWAP = 1u << 9,		/* needs swap: the run's swap file (env_swap) */
 	ACT_PAGES_OUT = 1u << 10,	/* the buffer's pages are absent when the IO
 					 * begins (a target's pin rule may depend on it) */
+	ACT_UFFD = 1u << 11,		/* also held by userfaultfd on its buffer, on
+					 * every target: "uffd-NAME" */
+	ACT_UFFD_WP = 1u << 12,		/* ... and in write-protect mode: "uffd-wp-NAME" */
 };
 
 /* Which of a path's in-flight verdicts an action's cases speak to (every
@@ -115,6 +120,10 @@ struct action_ops {
 	 * cache instead (btrfs's fallback: the caller's buffer is written by
 	 * copy_to_user after the device answered); NULL: the same. */
 	const struct io_ending *copied;
+	/* How a read must end held by userfaultfd on its buffer instead, GUP
+	 * stopped in the buffer's middle (mprotect, munmap: the rest of the
+	 * pages cannot be taken any more); NULL: the same. */
+	const struct io_ending *uffd_end;
 	/* ACT_UNHELD: before the IO, outside its pin window. 0, or -1 with
 	 * err (the test bed could not do its part). */
 	int (*prepare)(struct inflight *in, char *err);

@@ -80,6 +80,7 @@ const struct action_ops action_delay = {
 	.desc = "the answer is delayed 300 ms: the IO completes normally",
 	.dirs = RW,
 	.backings = ALLB,
+	.flags = ACT_UFFD | ACT_UFFD_WP,
 	.step = delay_step,
 };
 
@@ -88,6 +89,6 @@ const struct action_ops action_stuck = {
 	.desc = "self-test: the request is never answered: the case timeout must report it",
 	.dirs = R,
 	.backings = ANON,
-	.flags = ACT_SELFTEST,
+	.flags = ACT_SELFTEST | ACT_UFFD,
 	.step = stuck_step,
 };

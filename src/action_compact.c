@@ -74,6 +74,7 @@ const struct action_ops action_compact = {
 	.desc = "compact memory while held: pinned pages must not move; data verified",
 	.dirs = 1u << DIR_READ,
 	.backings = 1u << BACKING_ANON,
+	.flags = ACT_UFFD,
 	.step = compact_step,
 };
 

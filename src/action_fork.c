@@ -1,9 +1,11 @@
-/* fork while a read is held: the child waits until the read completed,
- * then exits 0 if its copy of the buffer still holds what the buffer held
- * at fork (the poison), 1 if it changed; the parent writes another byte of
- * the first page meanwhile (a guard byte), which must survive. With
- * FOLL_PIN, fork copies the pinned pages for the child and the read lands
- * in the parent's buffer. */
+/* fork while a read is held: the child takes a copy of its buffer at once
+ * (the parent waits for it before the read is let go), waits until the
+ * read completed, then exits 0 if its buffer still holds what it held at
+ * fork, 1 if it changed; the parent writes another byte of the first page
+ * meanwhile (a guard byte), which must survive. With FOLL_PIN, fork copies
+ * the pinned pages for the child and the read lands in the parent's
+ * buffer. (Held by userfaultfd, a read may have filled part of the buffer
+ * before the fork: what the child had then is what it must keep.) */
 #include "action.h"
 #include "pattern.h"
 #include "result.h"
@@ -25,22 +27,27 @@ struct fork_state {
 	unsigned char poke, saved;
 };
 
-static void fork_child(struct inflight *in, int rd)
+static void fork_child(struct inflight *in, int rd, int ready)
 {
-	struct mismatch m;
-	char c;
+	/* held by userfaultfd: the pages dropped for it are not the child's */
+	size_t len = in->held_from ? (size_t)(in->held_from - in->b->io) : in->b->len;
+	char *had = malloc(len ? len : 1), c = 's';
 
-	if (read(rd, &c, 1) != 1)
+	if (!had)
 		_exit(3);
-	_exit(pattern_check(in->b->io, in->b->len, in->poison_seed, in->file_off, &m) ? 1 : 0);
+	memcpy(had, in->b->io, len);
+	if (write(ready, &c, 1) != 1 || read(rd, &c, 1) != 1)
+		_exit(3);
+	_exit(memcmp(had, in->b->io, len) ? 1 : 0);
 }
 
 static int fork_step(struct inflight *in, char *err)
 {
 	struct fork_state *fs = calloc(1, sizeof(*fs));
-	int p[2];
+	int p[2], r[2] = { -1, -1 };
+	char c;
 
-	if (!fs || pipe2(p, O_CLOEXEC) < 0) {
+	if (!fs || pipe2(p, O_CLOEXEC) < 0 || pipe2(r, O_CLOEXEC) < 0) {
 		errf(err, "calloc, pipe");
 		free(fs);
 		return -1;
@@ -51,12 +58,18 @@ static int fork_step(struct inflight *in, char *err)
 		errf(err, "fork while the read was held");
 		close(p[0]);
 		close(p[1]);
+		close(r[0]);
+		close(r[1]);
 		free(fs);
 		return -1;
 	}
 	if (fs->child == 0)
-		fork_child(in, p[0]);
+		fork_child(in, p[0], r[1]);
 	close(p[0]);
+	close(r[1]);
+	if (read(r[0], &c, 1) != 1)	/* the child has its copy: the read may go on */
+		sb_addf(in->diag, "fork: the child did not take its copy of the buffer\n");
+	close(r[0]);
 	fs->go = p[1];
 	fs->poked = in->b->io - 1;
 	fs->saved = *fs->poked;
@@ -125,6 +138,7 @@ const struct action_ops action_fork = {
 	.desc = "fork while held, the parent writes the page: data in the parent, not the child",
 	.dirs = 1u << DIR_READ,
 	.backings = 1u << BACKING_ANON,
+	.flags = ACT_UFFD | ACT_UFFD_WP,
 	.step = fork_step,
 	.verdict = IV_FORK,
 	.finish = fork_finish,

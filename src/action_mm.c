@@ -56,12 +56,22 @@ static const struct io_ending copy_faults = {
 	"its copy into the buffer after the device answered faults"
 };
 
+/* Held by userfaultfd in the buffer's middle: once the rest of the buffer
+ * is gone or read-only, GUP cannot take it when the fault is resolved. */
+static const struct io_ending uffd_stops = {
+	.end = END_FAULT, .why = "held by userfaultfd in the buffer's middle: after the action "
+	"GUP cannot take the rest of the buffer once the fault is resolved: EFAULT or the count "
+	"up to it"
+};
+
 const struct action_ops action_munmap = {
 	.name = "munmap",
 	.desc = "unmap the buffer while held: the read completes; file pages still get the data",
 	.dirs = R,
 	.backings = ALLB,
 	.copied = &copy_faults,
+	.uffd_end = &uffd_stops,
+	.flags = ACT_UFFD,
 	.step = munmap_step,
 };
 
@@ -79,5 +89,7 @@ const struct action_ops action_mprotect = {
 	.dirs = R,
 	.backings = ALLB,
 	.copied = &copy_faults,
+	.uffd_end = &uffd_stops,
+	.flags = ACT_UFFD,
 	.step = mprotect_step,
 };

@@ -8,6 +8,7 @@
 #include "matrix.h"
 #include "checks.h"
 #include "result.h"
+#include "uffd_hold.h"
 
 /*
  * One user-IO case on its way through the pipeline: set up (case_setup.c)
@@ -36,6 +37,8 @@ struct case_ctx {
 	int copies;
 	struct io_ending ending;
 	size_t dirty_len;	/* the bytes of the buffer the dirty check judges */
+	struct uffd_hold uffd;	/* a case held by userfaultfd on its buffer */
+	int uffd_armed;
 };
 
 /* 0: ready for the IO; -1: not run (the result says why). */

@@ -4,6 +4,7 @@
 #include "case_observe.h"
 #include "checks.h"
 #include "taskstate.h"
+#include "uffd_hold.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,23 @@ static int held_in_flight(const struct tcase *tc)
 	return tc->a && !(tc->a->flags & (ACT_AFTER | ACT_UNHELD));
 }
 
+/* Who holds the case's IO: its target's server, or userfaultfd on the
+ * buffer (any path: GUP blocks on the fault of the buffer's second half). */
+static int by_uffd(const struct case_ctx *c)
+{
+	return c->tc->hold != HOLD_TARGET;
+}
+
+static int holder_held(struct case_ctx *c, struct strbuf *what, char *err)
+{
+	return by_uffd(c) ? uffd_hold_held(&c->uffd, what, err) : c->t->ops->held(c->t, what, err);
+}
+
+static int holder_release(struct case_ctx *c, const char *how, char *err)
+{
+	return by_uffd(c) ? uffd_hold_release(&c->uffd, err) : c->t->ops->release(c->t, how, err);
+}
+
 /* Wait until the target holds the request: 1 held, 0 never (a failure of
  * the case), -1 the test bed could not tell (err). */
 static int wait_held(struct case_ctx *c, char *err)
@@ -26,7 +44,7 @@ static int wait_held(struct case_ctx *c, char *err)
 	unsigned waited = 0;
 	int held;
 
-	while ((held = c->t->ops->held(c->t, &what, err)) == 0 && waited < HOLD_WAIT_MS) {
+	while ((held = holder_held(c, &what, err)) == 0 && waited < HOLD_WAIT_MS) {
 		sleep_ms(2);
 		waited += 2;
 	}
@@ -75,6 +93,12 @@ static int pins_while_held(struct case_ctx *c, const struct pin_snap *before, ch
 	if (pin_read(c->bed->vs, &during, err) < 0)
 		return -1;
 	res->held = pin_delta(before, &during);
+	if (by_uffd(c) && c->t->ops->fault_drops_pins) {
+		sb_addf(&res->diag, "inflight: pins while held not due: %s (acquired %+lld released "
+			"%+lld)\n", c->t->ops->fault_drops_pins, res->held.acquired,
+			res->held.released);
+		return 0;
+	}
 	if (!(c->tc->e->flags & ENG_REGISTERS) && c->pins_due == PIN_EXPECT_PINS &&
 	    res->held.acquired - res->held.released <= 0)
 		fail(res, CHK_HELD, "pins: none outstanding while the %s was held: acquired %+lld "
@@ -104,12 +128,27 @@ answer:
 	if (ret < 0 || held == 0 || !c->in.no_answer) {
 		char aerr[ERRLEN];
 
-		if (c->t->ops->release(c->t, ret < 0 ? NULL : c->in.answer, aerr) < 0 && ret == 0) {
+		if (holder_release(c, ret < 0 ? NULL : c->in.answer, aerr) < 0 && ret == 0) {
 			snprintf(err, ERRLEN, "%s", aerr);
 			ret = -1;
 		}
 	}
 	return held == 0 ? 0 : ret;
+}
+
+/* userfaultfd on the buffer's second half; where GUP cannot go on past
+ * it once the action ran (END_FAULT), that is the fault. */
+static int uffd_hold(struct case_ctx *c, char *err)
+{
+	if (uffd_hold_arm(&c->uffd, c->b.io, c->b.len, c->tc->hold == HOLD_UFFD_WP, err) < 0) {
+		c->in.skip = c->uffd.skip;
+		uffd_hold_end(&c->uffd);
+		return -1;
+	}
+	c->uffd_armed = 1;
+	c->in.held_from = c->tc->hold == HOLD_UFFD ? c->uffd.lo : NULL;	/* dropped pages */
+	c->in.fault_at = c->in.fault_end = c->uffd.lo;
+	return 0;
 }
 
 /* Ask the target to hold the case's IO: its range, and the pattern its
@@ -121,6 +160,8 @@ static int hold(struct case_ctx *c, char *err)
 	struct io_plan p = { .dir = c->tc->dir, .off = c->rq.off, .len = c->rq.len,
 			     .seed = c->tc->dir == DIR_READ ? c->bed->seed : c->res->seed };
 
+	if (by_uffd(c))
+		return uffd_hold(c, err);
 	if (c->tc->dir == DIR_READ)
 		posix_fadvise(c->fd, c->rq.off, c->rq.len, POSIX_FADV_DONTNEED);
 	return c->t->ops->hold(c->t, &p, err);

@@ -123,6 +123,8 @@ static void case_ending(struct case_ctx *c)
 	c->ending = (struct io_ending){ .end = a->end, .errnum = a->errnum };
 	if (c->copies && a->copied && c->tc->dir == DIR_READ)
 		c->ending = *a->copied;
+	if (c->tc->hold != HOLD_TARGET && a->uffd_end && c->tc->dir == DIR_READ)
+		c->ending = *a->uffd_end;
 	if (c->ending.end != END_SHORT)
 		return;
 	if (c->tc->dir == DIR_READ && t->short_read_retried)
@@ -163,6 +165,8 @@ void case_teardown(struct case_ctx *c)
 	c->fd = -1;
 	if (c->tc->a && c->tc->a->finish && c->in.priv)	/* an action cut short */
 		c->tc->a->finish(&c->in);
+	if (c->uffd_armed)
+		uffd_hold_end(&c->uffd);
 	buffer_put(&c->b);
 	/* a cut-off target, or one whose file the IO reshaped, is set up
 	 * anew for the next case; a file an action changed is set back */

@@ -110,7 +110,8 @@ static void io_ended(struct case_ctx *c, struct io_thread *it)
 int io_thread_join(struct case_ctx *c, struct io_thread *it, char *err)
 {
 	const struct target_ops *ops = c->t->ops;
-	int held = c->tc->a && !(c->tc->a->flags & (ACT_AFTER | ACT_UNHELD)) && ops->cut;
+	int held = c->tc->a && !(c->tc->a->flags & (ACT_AFTER | ACT_UNHELD)) &&
+		   (ops->cut || c->uffd_armed);
 	int r = join_until(it->th, now_sec() + c->bed->opt->timeout, held);
 
 	if (r == 0) {
@@ -121,6 +122,14 @@ int io_thread_join(struct case_ctx *c, struct io_thread *it, char *err)
 		c->res->interrupted = 1;
 	else
 		report_stuck(c, it);
+	if (c->uffd_armed) {	/* its fault resolved, the IO goes on */
+		uffd_hold_end(&c->uffd);
+		c->uffd_armed = 0;
+		if (join_until(it->th, now_sec() + UNSTICK_WAIT_S, 0) == 0) {
+			io_ended(c, it);
+			return 0;
+		}
+	}
 	c->res->cut = 1;
 	if (ops->cut && ops->cut(c->t, "abort", err) == 0 &&
 	    join_until(it->th, now_sec() + UNSTICK_WAIT_S, 0) == 0) {

@@ -46,6 +46,7 @@ struct point {
 	const struct buffer_ops *b;
 	enum dir d;
 	const struct action_ops *a;
+	enum hold_kind hold;
 };
 
 static const char *impossible(const struct target_ops *t, const struct engine_ops *e,
@@ -97,6 +98,7 @@ static void io_case(struct tcase *c, const struct point *p, size_t ei, const str
 	c->e = engine_table[ei];
 	c->b = p->b;
 	c->a = p->a;
+	c->hold = p->hold;
 	c->dir = p->d;
 	c->v = *v;
 	c->ti = p->ti;
@@ -105,8 +107,9 @@ static void io_case(struct tcase *c, const struct point *p, size_t ei, const str
 	c->impossible = impossible(c->t, c->e, v, p);
 	c->selftest = p->a && (p->a->flags & ACT_SELFTEST);
 	variant_name(v, vname, sizeof(vname));
-	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s", c->t->name, c->e->name, p->b->name,
-		 dir_name(p->d), vname, p->a ? "/" : "", p->a ? p->a->name : "");
+	snprintf(c->id, sizeof(c->id), "%s/%s/%s/%s/%s%s%s%s", c->t->name, c->e->name, p->b->name,
+		 dir_name(p->d), vname, p->a ? "/" : "", p->hold == HOLD_UFFD ? "uffd-" :
+		 p->hold == HOLD_UFFD_WP ? "uffd-wp-" : "", p->a ? p->a->name : "");
 }
 
 /* The default takes one possible case of a combination c[0..n): the one
@@ -142,7 +145,7 @@ static size_t add_io_cases(struct matrix *m, size_t n, size_t ti)
 	for (ei = 0; ei < engine_count; ei++)
 		for (bi = 0; bi < buffer_count; bi++)
 			for (d = 0; d < 2; d++) {
-				struct point p = { ti, buffer_table[bi], d, NULL };
+				struct point p = { ti, buffer_table[bi], d, NULL, HOLD_TARGET };
 				size_t first = n;
 
 				for (vi = 0; vi < variant_count; vi++)
@@ -194,6 +197,19 @@ static const char *not_faultable(const struct tcase *c)
 	return NULL;
 }
 
+/* Why an engine's IO cannot be held by userfaultfd on its buffer, or NULL. */
+static const char *not_uffd_holdable(const struct tcase *c)
+{
+	if (c->impossible)
+		return c->impossible;
+	if (c->e->flags & (ENG_KERNEL_PAGES | ENG_TOUCHES_BUFFER))
+		return "the user buffer is not in the IO (kernel pages)";
+	if (c->e->flags & ENG_REGISTERS)
+		return "a registration would take the held pages before the IO, in the test bed's "
+		       "own thread";
+	return NULL;
+}
+
 /* One action on one target, buffer and direction: every engine; by
  * default every engine or one, as the action says. */
 static size_t add_action_engines(struct matrix *m, size_t n, const struct point *p, int pick)
@@ -205,7 +221,8 @@ static size_t add_action_engines(struct matrix *m, size_t n, const struct point 
 		struct tcase *c = &m->c[n++];
 
 		io_case(c, p, ei, v);
-		c->impossible = (p->a->flags & ACT_UNHELD) ? not_faultable(c) : not_holdable(c);
+		c->impossible = p->hold != HOLD_TARGET ? not_uffd_holdable(c) :
+				(p->a->flags & ACT_UNHELD) ? not_faultable(c) : not_holdable(c);
 		c->in_default = !c->impossible && !c->selftest && (p->a->flags & ACT_EVERY_ENGINE) &&
 			!p->b->outside_default;
 	}
@@ -223,7 +240,8 @@ static int applies(const struct action_ops *a, const struct buffer_ops *b, int d
 /* One action on one target: every buffer and direction it applies to;
  * by default one case per buffer and direction, or (ACT_ONE_BUFFER) one
  * per direction over every buffer and engine. */
-static size_t add_action(struct matrix *m, size_t n, size_t ti, const struct action_ops *a)
+static size_t add_action(struct matrix *m, size_t n, size_t ti, const struct action_ops *a,
+			 enum hold_kind hold)
 {
 	int one = !!(a->flags & ACT_ONE_BUFFER), d;
 	size_t bi, first;
@@ -231,9 +249,12 @@ static size_t add_action(struct matrix *m, size_t n, size_t ti, const struct act
 	for (d = 0; d < 2; d++) {
 		first = n;
 		for (bi = 0; bi < buffer_count; bi++) {
-			struct point p = { ti, buffer_table[bi], d, a };
+			struct point p = { ti, buffer_table[bi], d, a, hold };
 
-			if (applies(a, p.b, d))
+			/* userfaultfd holds private anonymous pages; write-protect
+			 * faults come only from a read's destination */
+			if (applies(a, p.b, d) && (hold == HOLD_TARGET || !strcmp(p.b->name, "anon")) &&
+			    (hold != HOLD_UFFD_WP || d == DIR_READ))
 				n = add_action_engines(m, n, &p, !one);
 		}
 		if (one && !(a->flags & ACT_SELFTEST))
@@ -253,10 +274,20 @@ static size_t add_action_cases(struct matrix *m, size_t n, size_t ti)
 	for (k = 0; k < action_count; k++) {
 		const struct action_ops *a = action_table[k];
 
-		if ((!t->hold && !(a->flags & ACT_UNHELD)) || ((a->flags & ACT_CUTS) && !t->cut) ||
-		    ((a->flags & ACT_FILE) && !t->file_changes))
+		if (((a->flags & ACT_CUTS) && !t->cut) || ((a->flags & ACT_FILE) && !t->file_changes))
 			continue;
-		n = add_action(m, n, ti, a);
+		if (t->hold || (a->flags & ACT_UNHELD))
+			n = add_action(m, n, ti, a, HOLD_TARGET);
+	}
+	for (k = 0; k < action_count; k++) {	/* userfaultfd holds any target's IO */
+		const struct action_ops *a = action_table[k];
+
+		if ((a->flags & ACT_FILE) && !t->file_changes)
+			continue;
+		if (a->flags & ACT_UFFD)
+			n = add_action(m, n, ti, a, HOLD_UFFD);
+		if (a->flags & ACT_UFFD_WP)
+			n = add_action(m, n, ti, a, HOLD_UFFD_WP);
 	}
 	return n;
 }
@@ -329,7 +360,7 @@ static size_t add_regress_cases(struct matrix *m, size_t n)
 
 static size_t matrix_capacity(void)
 {
-	size_t per_target = engine_count * buffer_count * 2 * (variant_count + action_count) + 16;
+	size_t per_target = engine_count * buffer_count * 2 * (variant_count + 3 * action_count) + 16;
 	size_t regress = 0, ri;
 
 	for (ri = 0; ri < regression_count; ri++)

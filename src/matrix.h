@@ -12,6 +12,10 @@
  * a target's file, or a regression. */
 enum case_kind { CASE_IO, CASE_KERNEL, CASE_REGRESS };
 
+/* Who holds an in-flight case's IO: the target's server, or userfaultfd on
+ * the buffer (missing-page or write-protect mode). */
+enum hold_kind { HOLD_TARGET, HOLD_UFFD, HOLD_UFFD_WP };
+
 /* A case: target x engine x buffer x direction x size/offset (x action). */
 #define TCASE_ID_LEN 128
 
@@ -24,6 +28,7 @@ struct tcase {
 	const struct regression *r;	/* CASE_REGRESS */
 	const struct buffer_ops *b;	/* NULL: none (kernel IO, some regressions) */
 	const struct action_ops *a;	/* NULL: no in-flight action */
+	enum hold_kind hold;		/* with a: who holds the IO */
 	const struct regress_variant *rv;	/* CASE_REGRESS */
 	enum dir dir;
 	struct variant v;

@@ -295,6 +295,33 @@ static void print_faults(struct report *r)
 	}
 }
 
+/* Per path, the actions its IO survived held by userfaultfd on its
+ * buffer: "fork 7/7" (survived of those that ran). */
+static void print_uffd(struct report *r)
+{
+	const struct tally *t = &r->tally;
+	size_t i, k, n;
+	int wp;
+
+	for (i = 0; i < PATH_COUNT; i++) {
+		for (k = n = 0; k < action_count && k < UFFD_ACTIONS_MAX; k++)
+			for (wp = 0; wp < 2; wp++)
+				n += t->uffd[i][k][wp][0] + t->uffd[i][k][wp][1];
+		if (!n)
+			continue;
+		fprintf(r->err, "%s, held by userfaultfd:", path_class_name((enum path_class)i));
+		for (k = n = 0; k < action_count && k < UFFD_ACTIONS_MAX; k++)
+			for (wp = 0; wp < 2; wp++) {
+				size_t y = t->uffd[i][k][wp][1], no = t->uffd[i][k][wp][0];
+
+				if (y + no)
+					fprintf(r->err, "%s %s%s %zu/%zu", n++ ? "," : "", wp ? "wp-" : "",
+						action_table[k]->name, y, y + no);
+			}
+		fprintf(r->err, " (survived/ran)\n");
+	}
+}
+
 /* Per path: were its flavours observed, or only declared, and why. */
 static void print_observed(struct report *r)
 {
@@ -357,6 +384,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	print_verdicts(r, bed);
 	print_inflight(r);
 	print_faults(r);
+	print_uffd(r);
 	print_observed(r);
 	print_lists(r);
 	fprintf(e, "times: set-up %.1f s, cases %.1f s, teardown %.1f s (%.1f s in all)\n",

@@ -2,6 +2,7 @@
  * reason, the ids to list. */
 #include "tally.h"
 #include "engine.h"
+#include "registry.h"
 
 
 #include <stdio.h>
@@ -126,6 +127,7 @@ static void tally_inflight(struct tally *r, const struct bed *bed, const struct 
 	size_t (*v)[2];
 
 	if (tc->kind != CASE_IO || !a || (a->flags & (ACT_AFTER | ACT_SELFTEST | ACT_UNHELD)) ||
+	    tc->hold != HOLD_TARGET ||
 	    (res->out != OUT_PASS && res->out != OUT_FAIL && res->out != OUT_XFAIL) ||
 	    (res->failed & CHK_REACHED) || res->interrupted)
 		return;
@@ -171,12 +173,31 @@ static void tally_fault(struct tally *r, const struct bed *bed, const struct tca
 	r->fault_copied[pc] += res->copied;
 }
 
+/* Which actions each path survived, held by userfaultfd on its buffer. */
+static void tally_uffd(struct tally *r, const struct bed *bed, const struct tcase *tc,
+		       const struct result *res)
+{
+	enum path_class pc;
+	size_t k;
+
+	if (tc->kind != CASE_IO || !tc->a || tc->hold == HOLD_TARGET ||
+	    (res->out != OUT_PASS && res->out != OUT_FAIL))
+		return;
+	pc = bed->targets[tc->ti].found.path;
+	for (k = 0; k < action_count && action_table[k] != tc->a; k++)
+		;
+	if (pc >= PATH_COUNT || k >= UFFD_ACTIONS_MAX)
+		return;
+	r->uffd[pc][k][tc->hold == HOLD_UFFD_WP][res->out == OUT_PASS]++;
+}
+
 void tally_case(struct tally *r, const struct bed *bed, const struct tcase *tc,
 		  const struct result *res)
 {
 	struct path_sum *p = path_of(r, tc);
 
 	tally_fault(r, bed, tc, res);
+	tally_uffd(r, bed, tc, res);
 	tally_outcome(r, p, tc, res);
 	tally_obs(r, bed, tc, res);
 	tally_inflight(r, bed, tc, res);

@@ -33,6 +33,8 @@ extern const char *const inflight_verdict_name[INF_COUNT];
 /* How IOs from a buffer GUP cannot take whole ended, per path. */
 enum { FO_EFAULT, FO_SHORT, FO_NONE, FO_REFUSED, FO_COUNT };
 
+#define UFFD_ACTIONS_MAX 64	/* rows of action_table with a userfaultfd hold */
+
 /* What a run's cases came to. */
 struct tally {
 	size_t pass, fail, skip, broken, xfail;
@@ -48,6 +50,9 @@ struct tally {
 	/* faulty buffers (END_FAULT) that passed: how their IO ended, and of
 	 * those the kernel copied through the page cache */
 	size_t fault_end[PATH_COUNT][FO_COUNT], fault_copied[PATH_COUNT];
+	/* IO held by userfaultfd on its buffer, per path and action (index
+	 * into action_table; [2] the write-protect mode's): survived, failed */
+	size_t uffd[PATH_COUNT][UFFD_ACTIONS_MAX][2][2];
 	/* observation, by the path of the case's target (PATH_COUNT: no
 	 * target): cases by enum obs_state, the first reason a path's were
 	 * not observed; per flavour, the first case that observed it */

@@ -100,6 +100,10 @@ struct target_ops {
 	/* Why its plain IO (not held) is outside the default matrix (another
 	 * target's rows run the same path by default), or NULL. */
 	const char *held_by_default;
+	/* Why a fault held in the middle of the buffer (userfaultfd) holds no
+	 * pins on this target: it takes the pages with page faults off and
+	 * ends the IO it has before it faults the rest in; or NULL. */
+	const char *fault_drops_pins;
 	/* Its file is a disk filesystem's: it may be truncated, punched and
 	 * written beside a held IO (action ACT_FILE), and set back after. */
 	int file_changes;
@@ -145,6 +149,8 @@ struct target_ops {
 };
 
 #define TARGET_REGION (8 * MiB)
+#define BTRFS_NOFAULT "btrfs takes the buffer's pages with page faults off (nofault): at a " \
+	"fault it ends the IO it has, its pins released, and faults the rest in before it goes on"
 #define BTRFS_ALIGN_WHY "btrfs does direct IO only aligned to its 4096-byte sector size; " \
 	"unaligned IO silently goes through the page cache"
 #define NO_PEER_BLOCK "copy_file_range needs a peer file on the target's filesystem: a " \

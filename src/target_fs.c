@@ -164,6 +164,7 @@ const struct target_ops target_btrfs = {
 	.path = PATH_IOMAP,
 	.align = 4096,
 	.align_why = BTRFS_ALIGN_WHY,
+	.fault_drops_pins = BTRFS_NOFAULT,
 	.setup = fs_setup,
 	.pins_expected = btrfs_pins_rule,
 	.teardown = fs_teardown,

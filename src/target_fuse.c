@@ -538,6 +538,7 @@ const struct target_ops target_btrfs_fuse = {
 	.held_by_default = HELD_BY_DEFAULT,
 	.align = 4096,
 	.align_why = BTRFS_ALIGN_WHY,
+	.fault_drops_pins = BTRFS_NOFAULT,
 	.pins_expected = btrfs_pins_rule,
 	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "btrfs-datasum", .disk_size = 256 * MiB,
 					 .probe_csum = 1 },
@@ -550,6 +551,7 @@ const struct target_ops target_btrfs_fuse_nodatasum = {
 	.held_by_default = HELD_BY_DEFAULT,
 	.align = 4096,
 	.align_why = BTRFS_ALIGN_WHY,
+	.fault_drops_pins = BTRFS_NOFAULT,
 	.pins_expected = btrfs_pins_rule,
 	.cfg = &(const struct fuse_cfg){ .loop = 1, .fs = "btrfs", .disk_size = 256 * MiB },
 };

@@ -275,6 +275,31 @@ n=$(grep -c '^# data: buffer after the read: first bad byte' "$work/sts.tap")
 check "self-test: a read's pages dropped instead of paged out lose its data (exit $rc, $n of 2)" \
 	"$([ $rc = 1 ] && [ "$n" = 2 ] && echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# data\|^# swap' "$work/sts.tap")"
 
+# IO held by userfaultfd on its own buffer (its second half; missing-page
+# and write-protect modes), on every target, with fork, munmap, mprotect,
+# compaction and a truncate acting on it; the summary says per path which
+# actions it survived. The self-test never resolves the fault: the case
+# timeout must report it stuck, and the run recover.
+if [ "$QUICK" != 1 ]; then
+	missing=""
+	for a in uffd-delay uffd-fork uffd-wp-fork uffd-munmap uffd-mprotect uffd-compact uffd-wp-delay; do
+		for t in ext4 xfs btrfs loop-dio fuse tmpfs ext4-fuse; do
+			grep -q "^ok [0-9]* $t/.*/$a\$" "$work/default.tap" || missing="$missing $t/$a"
+		done
+	done
+	grep -q '^ok [0-9]* ext4/.*/uffd-truncate$' "$work/default.tap" || missing="$missing ext4/uffd-truncate"
+	check "IO held by userfaultfd ran on every target by default, each action" \
+		"$([ -z "$missing" ] && grep -q '^iomap, held by userfaultfd: ' "$work/default.err" && echo 0 || echo 1)" \
+		"missing:$missing"
+fi
+"$IOVBED" run --seed 1 --timeout 2 --filter 'ext4/sync/anon/read/64k+512/uffd-stuck,loop-dio/aio/anon/read/64k+512/uffd-stuck' \
+	>"$work/stuf.tap" 2>&1
+rc=$?
+n=$(grep -c '^# timeout: the read .* did not complete within 2 s' "$work/stuf.tap")
+check "self-test: a userfaultfd fault never resolved is reported stuck, and the run goes on (exit $rc, $n of 2)" \
+	"$([ $rc = 1 ] && [ "$n" = 2 ] && grep -q '^# stuck task wchan: handle_userfault' "$work/stuf.tap" &&
+	   echo 0 || echo 1)" "$(grep '^not ok\|^ok\|^# timeout\|^# stuck task wchan' "$work/stuf.tap")"
+
 # MAP_SHARED pages of a file on ext4 mounted data=journal (outside the
 # default matrix: such reads wedged 6.18 at 4 MiB on a small journal):
 # reads into them, held and not, with the dirty check and the data in the
