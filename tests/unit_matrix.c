@@ -123,6 +123,28 @@ static void action_counts(const struct target_ops *t, const struct action_ops *a
 	}
 }
 
+/* The cases held by userfaultfd an action row makes on any target t: the
+ * anon buffer, one engine each by default; write-protect mode reads only. */
+static void uffd_counts(const struct target_ops *t, const struct action_ops *a, size_t *all,
+			size_t *dflt)
+{
+	int d, wp;
+
+	if ((a->flags & ACT_FILE) && !t->file_changes)
+		return;
+	for (wp = 0; wp < 2; wp++) {
+		if (!(a->flags & (wp ? ACT_UFFD_WP : ACT_UFFD)))
+			continue;
+		for (d = 0; d < 2; d++) {
+			if (!(a->dirs & (1u << d)) || !(a->backings & (1u << BACKING_ANON)) ||
+			    (wp && d != DIR_READ))
+				continue;
+			*all += engine_count;
+			*dflt += !(a->flags & ACT_SELFTEST);
+		}
+	}
+}
+
 static void regress_counts(size_t *all, size_t *dflt)
 {
 	size_t ri, bi, nb;
@@ -157,7 +179,8 @@ static void test_matrix_size(void)
 			kio_default += !(*kp)->selftest;
 		}
 		for (k = 0; k < action_count; k++)
-			action_counts(t, action_table[k], &acts, &act_default);
+			action_counts(t, action_table[k], &acts, &act_default),
+			uffd_counts(t, action_table[k], &acts, &act_default);
 	}
 	regress_counts(&scen, &scen_default);
 	for (i = 0; i < m.n; i++) {
@@ -318,6 +341,8 @@ static void test_filters(void)
 	for (i = 0, k = 0, nb = 0; i < action_count; i++)	/* what holds nothing */
 		if (action_table[i]->flags & ACT_UNHELD)
 			action_counts(target_table[xi], action_table[i], &nb, &k);
+	for (i = 0; i < action_count; i++)
+		uffd_counts(target_table[xi], action_table[i], &nb, &k);
 	CU_ASSERT_EQUAL(n, plain_combos((int)xi) + 1 + k);	/* + finit-module */
 	for (i = 0; i < m.n; i++)
 		if (m.c[i].selected)
