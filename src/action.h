@@ -46,8 +46,10 @@ struct inflight {
 	char *zero_lo, *zero_hi;	/* dropped: these bytes must read zero, not the data */
 	const char *zero_why;	/* why (NULL: dropped with MADV_DONTNEED while held) */
 	uint64_t region_seed;	/* the pattern of the target's read region */
-	/* The action changed the target's file: set back after the case. */
-	int file_changed;
+	/* The action changed the target's file: set back after the case; or
+	 * for good (xfs keeps a reflinked inode's flag: its later direct writes
+	 * go buffered): set up anew. */
+	int file_changed, reshaped;
 	uint64_t either_seed;	/* the range was rewritten with this seed's pattern beside
 				 * a read: each sector holds one version; the file the new */
 	off_t file_gone;	/* a write's range was truncated at this offset (or

@@ -135,13 +135,15 @@ struct partner {
 	char *before;		/* the target's range when it was shared */
 };
 
-/* The range shared with a partner file of the same filesystem. */
+/* The range shared with a partner file of the same filesystem: the blocks
+ * under it (FICLONERANGE takes whole blocks). */
 static int reflink_prepare(struct inflight *in, char *err)
 {
 	struct partner *p = calloc(1, sizeof(*p));
 	int src = open_target(in, err), dst = -1, ret = -1;
-	struct file_clone_range r = { .src_offset = in->file_off,
-				      .src_length = in->b->len, .dest_offset = in->file_off };
+	off_t lo = in->file_off & ~(PAGE - 1);
+	off_t hi = (in->file_off + (off_t)in->b->len + PAGE - 1) & ~(PAGE - 1);
+	struct file_clone_range r = { .src_offset = lo, .src_length = hi - lo, .dest_offset = lo };
 
 	if (!p || src < 0)
 		goto out;
@@ -156,7 +158,7 @@ static int reflink_prepare(struct inflight *in, char *err)
 		errf(err, "create %s", p->path);
 		goto out;
 	}
-	in->file_changed = 1;
+	in->file_changed = in->reshaped = 1;
 	r.src_fd = src;
 	if (ioctl(dst, FICLONERANGE, &r) == 0) {
 		in->priv = p;
@@ -378,7 +380,8 @@ static int compressed_prepare(struct inflight *in, char *err)
 	if (fd < 0)
 		return -1;
 	in->file_changed = 1;
-	if (compressed_write(in, fd, err) == 0) {
+	/* a write into a preallocated extent goes in place, uncompressed */
+	if (punch_range(in, fd, err) == 0 && compressed_write(in, fd, err) == 0) {
 		enc = encoded(fd, in->file_off, in->b->len);
 		if (enc == 1)
 			ret = 0;
@@ -429,6 +432,9 @@ const struct action_ops action_layout_reflink = {
 	.desc = "the range shared with a partner file first (FICLONERANGE): a write leaves the "
 		"partner's copy as it was",
 	LAYOUT,
+	.writes_may_copy = "xfs writes a direct write that is not block-aligned into a shared "
+			   "(reflinked) extent through the page cache (its copy-on-write takes whole "
+			   "blocks: -ENOTBLK): pins any",
 	.prepare = reflink_prepare,
 	.finish = reflink_finish,
 };

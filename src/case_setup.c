@@ -170,6 +170,8 @@ void case_teardown(struct case_ctx *c)
 	buffer_put(&c->b);
 	/* a cut-off target, or one whose file the IO reshaped, is set up
 	 * anew for the next case; a file an action changed is set back */
+	if (c->t && c->in.reshaped)
+		c->res->cut = 1;
 	if (c->t && c->in.file_changed && !c->res->cut && target_refill(c->t, c->bed->seed) < 0) {
 		sb_addf(&c->res->diag, "teardown: %s; the target is set up anew\n", c->t->why);
 		c->res->cut = 1;

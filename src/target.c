@@ -82,11 +82,20 @@ enum setup_state target_ensure(struct target *t, struct env *env)
 	return t->state;
 }
 
+/* The file as set-up left it: its size, its write region a hole (where
+ * the filesystem punches), its read region the pattern. */
 int target_refill(struct target *t, uint64_t seed)
 {
+	int fd;
+
 	if (truncate(t->path, t->write_base + t->region) < 0) {
 		errf(t->why, "truncate %s back to %lld", t->path, (long long)(t->write_base + t->region));
 		return -1;
+	}
+	fd = open(t->path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, t->write_base, t->region);
+		close(fd);
 	}
 	return fill_read_region(t, seed);
 }
