@@ -130,6 +130,13 @@ static const struct known_bug fork_known[] = {
 	  FORK_GET("iomap direct IO") },
 	{ "btrfs-fuse*/*/read/*/fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0,
 	  FORK_GET("iomap direct IO") },
+	/* held by userfaultfd, on any target: each path's own (matched by
+	 * the path found under the case's target) */
+	{ "*/*/read/*/uffd-*fork", PATH_BLOCK, CHK_FORK, CHK_DATA, 0, FORK_GET("block direct IO") },
+	{ "*/*/read/*/uffd-*fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0, FORK_GET("iomap direct IO") },
+	{ "*/*/read/*/uffd-*fork", PATH_FUSE, CHK_FORK, CHK_DATA, 0, FORK_GET("FUSE direct IO") },
+	{ "*/*/read/*/uffd-*fork", PATH_9P, CHK_FORK, CHK_DATA, 0, FORK_GET("9p direct IO") },
+	{ "*/*/read/*/uffd-*fork", PATH_NFS, CHK_FORK, CHK_DATA, 0, FORK_GET("NFS direct IO") },
 	{ 0 },
 };
 

@@ -14,12 +14,15 @@ static int symptom_matches(const struct known_bug *k, const struct result *res)
 }
 
 int known_bug_match(const struct known_bug *bugs, const struct profile *p, const char *id,
-		    struct result *res)
+		    enum path_class path, struct result *res)
 {
 	const struct known_bug *k;
 
 	for (k = bugs; k && k->ids; k++) {
 		if (fnmatch(k->ids, id, 0) || !symptom_matches(k, res))
+			continue;
+		/* a path's bug is that path's: the case's target must take it */
+		if (k->unconverted != PATH_COUNT && path != PATH_COUNT && path != k->unconverted)
 			continue;
 		if (k->unconverted == PATH_COUNT) {
 			snprintf(res->reason, sizeof(res->reason), "%s", k->reason);

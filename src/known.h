@@ -27,9 +27,11 @@ struct profile;
 struct result;
 
 /* Does one of bugs (ended by a row with ids NULL) explain this failure of
- * case id under the profile? 1 with its reason (with the path and version
- * it concerns) in res->reason, else 0. */
+ * case id, whose target's IO takes path (PATH_COUNT: no target), under
+ * the profile? A row of a path explains only cases of that path. 1 with
+ * its reason (with the path and version it concerns) in res->reason, else
+ * 0. */
 int known_bug_match(const struct known_bug *bugs, const struct profile *p, const char *id,
-		    struct result *res);
+		    enum path_class path, struct result *res);
 
 #endif

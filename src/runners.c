@@ -110,7 +110,8 @@ static void mark_known(struct bed *bed, const struct tcase *tc, struct result *r
 {
 	if (res->out != OUT_FAIL || tc->selftest || !res->balanced || !res->kmsg_ok)
 		return;
-	if (known_bug_match(known_of(tc), &bed->prof, tc->id, res))
+	if (known_bug_match(known_of(tc), &bed->prof, tc->id,
+			    tc->t ? bed->targets[tc->ti].found.path : PATH_COUNT, res))
 		res->out = OUT_XFAIL;
 }
 

@@ -3,6 +3,9 @@
 #include "unit.h"
 #include "taskstate.h"
 #include "checks.h"
+#include "result.h"
+#include "profile.h"
+#include "known.h"
 #include "pattern.h"
 #include "kmsg.h"
 #include "taint.h"
@@ -273,6 +276,26 @@ static void test_data_per_sector(void)
 	sb_free(&why);
 }
 
+/* A path's known bug explains only a case of that path, with its exact
+ * symptom, under a profile where the path does not pin. */
+static void test_known_bug_path(void)
+{
+	static const struct known_bug bugs[] = {
+		{ "*/*/read/*/uffd-*fork", PATH_NFS, CHK_FORK, CHK_DATA, 0, "nfs's" },
+		{ 0 },
+	};
+	struct profile p61 = { .v = { 6, 1, 0 }, .name = "6.1" };
+	struct result res = { .out = OUT_FAIL, .failed = CHK_FORK };
+	const char *id = "ext4/sync/anon/read/64k+512/uffd-fork";
+
+	CU_ASSERT_EQUAL(known_bug_match(bugs, &p61, id, PATH_IOMAP, &res), 0);	/* not its path */
+	CU_ASSERT_EQUAL(known_bug_match(bugs, &p61, "nfs3/sync/anon/read/64k+512/uffd-fork",
+					PATH_NFS, &res), 1);
+	res.failed = CHK_FORK | CHK_PINS;	/* another symptom besides */
+	CU_ASSERT_EQUAL(known_bug_match(bugs, &p61, "nfs3/sync/anon/read/64k+512/uffd-fork",
+					PATH_NFS, &res), 0);
+}
+
 /* The reports of an error a case injected below its device are told from
  * everything else: another device's, a warning, a corruption. */
 static void test_kmsg_injected(void)
@@ -382,6 +405,7 @@ int unit_checks_register(void)
 	ADD_TEST(s, test_kmsg_line_classes);
 	ADD_TEST(s, test_kmsg_injected);
 	ADD_TEST(s, test_caller_held);
+	ADD_TEST(s, test_known_bug_path);
 	ADD_TEST(s, test_data_per_sector);
 	ADD_TEST(s, test_kmsg_collect_after_mark);
 	ADD_TEST(s, test_taint_new_flag_fails);
