@@ -6,26 +6,6 @@
 
 /* Built without libfuse3 (configure --without-fuse3): the FUSE targets
  * SKIP before they would start a daemon. */
-/* Our copy of every mount below dir (the test bed's filesystems, other
- * daemons' mounts, filesystems on loop devices over their files): a copy
- * would keep such a filesystem alive after the test bed unmounts it (its
- * device busy, its log not written: fsck sees it live) and, at our death,
- * unmount it, syncing through FUSE. */
-static void detach_below(const char *dir)
-{
-	char line[4096], mnt[PATH_MAX];
-	size_t n = strlen(dir);
-	FILE *f;
-
-	if (!dir || !(f = fopen("/proc/self/mountinfo", "re")))
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mnt) == 1 && !strncmp(mnt, dir, n) &&
-		    mnt[n] == '/')
-			umount2(mnt, MNT_DETACH);
-	fclose(f);
-}
-
 int fused_main(const struct fused_config *cfg)
 {
 	(void)cfg;
