@@ -185,6 +185,8 @@ enum setup_state bed_target(struct bed *bed, int ti, struct target **t)
 				 ERRLEN - 96, why);
 	}
 	bed->secs_setup += now_sec() - t0;
+	(*t)->setups++;
+	(*t)->setup_secs += now_sec() - t0;
 	return st;
 }
 

@@ -366,6 +366,24 @@ static void print_lists(struct report *r)
 			sb_str(&r->tally.todo), r->tally.xfail > LIST_SHOWN ? "  ...\n" : "");
 }
 
+/* Where the set-up time went: the targets set up more than once (anew
+ * after a cut) or that took longest. */
+static void print_setups(struct report *r, const struct bed *bed)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < target_count; i++) {
+		const struct target *t = &bed->targets[i];
+
+		if (!t->setups || (t->setups < 2 && t->setup_secs < 1.0))
+			continue;
+		fprintf(r->err, "%s%s %u x %.1f s", n++ ? ", " : "set-ups: ", t->ops->name, t->setups,
+			t->setup_secs);
+	}
+	if (n)
+		fprintf(r->err, "\n");
+}
+
 void report_close(struct report *r, const struct bed *bed, int interrupted)
 {
 	FILE *e = r->err;
@@ -389,6 +407,7 @@ void report_close(struct report *r, const struct bed *bed, int interrupted)
 	print_lists(r);
 	fprintf(e, "times: set-up %.1f s, cases %.1f s, teardown %.1f s (%.1f s in all)\n",
 		bed->secs_setup, r->tally.secs_cases, bed->secs_teardown, now_sec() - bed->t_start);
+	print_setups(r, bed);
 	fprintf(e, "%zu cases: %zu passed, %zu failed, %zu skipped, %zu broken, %zu known kernel "
 		"limitations%s\n", r->done, r->tally.pass, r->tally.fail, r->tally.skip, r->tally.broken, r->tally.xfail,
 		interrupted ? " (interrupted)" : "");

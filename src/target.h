@@ -30,6 +30,8 @@ struct target {
 	 * ("/dev/loop3"), where the kernel reports that error; or "". */
 	char dev[32];
 	char measured[192];	/* what set-up measured of the kernel, for the report */
+	unsigned setups;	/* how often it was set up (anew after a cut), in */
+	double setup_secs;	/* ... this long in all */
 	void *priv;
 };
 
