@@ -292,11 +292,11 @@ static const struct known_bug punch_known[] = {
 	{ "btrfs-fuse*/uring*/*/read/*/punch", PATH_COUNT, CHK_WAITED, 0, 0,
 	  "btrfs's hole punch does not wait for an async direct read of the range in flight "
 	  "(no inode_dio_wait; the read's extent lock is given up at submission from 6.12, "
-	  "ac325fc2aad5)" },
+	  "ac325fc2aad5)", NULL },
 	{ "btrfs-fuse*/aio*/*/read/*/punch", PATH_COUNT, CHK_WAITED, 0, 0,
 	  "btrfs's hole punch does not wait for an async direct read of the range in flight "
 	  "(no inode_dio_wait; the read's extent lock is given up at submission from 6.12, "
-	  "ac325fc2aad5)" },
+	  "ac325fc2aad5)", NULL },
 	{ 0 },
 };
 

@@ -121,22 +121,22 @@ static void fork_finish(struct inflight *in)
 #define FORK_GET(what) what " held FOLL_GET references: the parent's write after fork " \
 	"COW-copies the buffer and the read lands in the child's page"
 static const struct known_bug fork_known[] = {
-	{ "fuse*/*/read/*/fork", PATH_FUSE, CHK_FORK, CHK_DATA, 0, FORK_GET("FUSE direct IO") },
+	{ "fuse*/*/read/*/fork", PATH_FUSE, CHK_FORK, CHK_DATA, 0, FORK_GET("FUSE direct IO"), NULL },
 	{ "loop-fuse/*/read/*/fork", PATH_BLOCK, CHK_FORK, CHK_DATA, 0,
-	  FORK_GET("block direct IO") },
+	  FORK_GET("block direct IO"), NULL },
 	{ "ext4-fuse/*/read/*/fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0,
-	  FORK_GET("iomap direct IO") },
+	  FORK_GET("iomap direct IO"), NULL },
 	{ "xfs-fuse/*/read/*/fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0,
-	  FORK_GET("iomap direct IO") },
+	  FORK_GET("iomap direct IO"), NULL },
 	{ "btrfs-fuse*/*/read/*/fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0,
-	  FORK_GET("iomap direct IO") },
+	  FORK_GET("iomap direct IO"), NULL },
 	/* held by userfaultfd, on any target: each path's own (matched by
 	 * the path found under the case's target) */
-	{ "*/*/read/*/uffd-*fork", PATH_BLOCK, CHK_FORK, CHK_DATA, 0, FORK_GET("block direct IO") },
-	{ "*/*/read/*/uffd-*fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0, FORK_GET("iomap direct IO") },
-	{ "*/*/read/*/uffd-*fork", PATH_FUSE, CHK_FORK, CHK_DATA, 0, FORK_GET("FUSE direct IO") },
-	{ "*/*/read/*/uffd-*fork", PATH_9P, CHK_FORK, CHK_DATA, 0, FORK_GET("9p direct IO") },
-	{ "*/*/read/*/uffd-*fork", PATH_NFS, CHK_FORK, CHK_DATA, 0, FORK_GET("NFS direct IO") },
+	{ "*/*/read/*/uffd-*fork", PATH_BLOCK, CHK_FORK, CHK_DATA, 0, FORK_GET("block direct IO"), NULL },
+	{ "*/*/read/*/uffd-*fork", PATH_IOMAP, CHK_FORK, CHK_DATA, 0, FORK_GET("iomap direct IO"), NULL },
+	{ "*/*/read/*/uffd-*fork", PATH_FUSE, CHK_FORK, CHK_DATA, 0, FORK_GET("FUSE direct IO"), NULL },
+	{ "*/*/read/*/uffd-*fork", PATH_9P, CHK_FORK, CHK_DATA, 0, FORK_GET("9p direct IO"), NULL },
+	{ "*/*/read/*/uffd-*fork", PATH_NFS, CHK_FORK, CHK_DATA, 0, FORK_GET("NFS direct IO"), NULL },
 	{ 0 },
 };
 

@@ -15,6 +15,7 @@
  * protections put back, the file's size). Self-test hole-missing declares
  * a hole and makes none: the count check must fail. */
 #include "action.h"
+#include "result.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -163,6 +164,23 @@ static void restore(struct inflight *in)
 #define ANY ((1u << BACKING_ANON) | (1u << BACKING_MEMFD) | (1u << BACKING_FILE))
 #define FAULTS .end = END_FAULT, .finish = restore, .flags = ACT_UNHELD | ACT_ONE_BUFFER
 
+/* Measured on 6.12.117 in the guest (6.18.44 writes it; ext4 on 6.12
+ * does too): an xfs direct write stopped at a fault returns a count that
+ * ends inside a filesystem block, and that last block reads back as zeros
+ * all of it, the bytes the count says were written too. Data loss of the
+ * kernel's, on every engine and buffer, plain xfs and xfs over the
+ * daemon's disk alike. Only the data check may fail with it. */
+#define XFS612 "the last partial block of xfs's short direct write (stopped at the buffer's " \
+	"fault) reads back as zeros though its count covers it (measured on 6.12.117; 6.18 " \
+	"writes it)"
+static const struct known_bug xfs_short_known[] = {
+	{ "xfs*/*/*/write/*/hole-tail", PATH_COUNT, CHK_DATA, 0, 0, XFS612, "6.12" },
+	{ "xfs*/*/*/write/*/hole-mid", PATH_COUNT, CHK_DATA, 0, 0, XFS612, "6.12" },
+	{ "xfs*/*/*/write/*/protnone-mid", PATH_COUNT, CHK_DATA, 0, 0, XFS612, "6.12" },
+	{ "xfs*/*/*/write/*/eof-tail", PATH_COUNT, CHK_DATA, 0, 0, XFS612, "6.12" },
+	{ 0 },
+};
+
 const struct action_ops action_hole_tail = {
 	.name = "hole-tail",
 	.desc = "the buffer's second half unmapped: EFAULT or a count up to the hole, the "
@@ -171,6 +189,7 @@ const struct action_ops action_hole_tail = {
 	.backings = ANY,
 	.buffers = "anon,thp,shm-ext4,memfd",
 	FAULTS,
+	.known = xfs_short_known,
 	.prepare = hole_tail,
 };
 
@@ -182,6 +201,7 @@ const struct action_ops action_hole_mid = {
 	.backings = ANY,
 	.buffers = "anon,thp,shm-ext4,memfd",
 	FAULTS,
+	.known = xfs_short_known,
 	.prepare = hole_mid,
 };
 
@@ -193,6 +213,7 @@ const struct action_ops action_protnone_mid = {
 	.backings = ANY,
 	.buffers = "anon,thp,shm-ext4,memfd",
 	FAULTS,
+	.known = xfs_short_known,
 	.prepare = protnone_mid,
 };
 
@@ -215,6 +236,7 @@ const struct action_ops action_ro_dest = {
 	.backings = ANY,
 	.buffers = "anon,shm-ext4",
 	FAULTS,
+	.known = xfs_short_known,
 	.prepare = ro_dest,
 };
 
@@ -226,5 +248,6 @@ const struct action_ops action_eof_tail = {
 	.backings = (1u << BACKING_MEMFD) | (1u << BACKING_FILE),
 	.buffers = "shm-ext4,memfd",
 	FAULTS,
+	.known = xfs_short_known,
 	.prepare = eof_tail,
 };

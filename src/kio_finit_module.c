@@ -57,7 +57,7 @@ static int finit_run(struct target *t, struct kio_out *out, char *err)
 static const struct known_bug finit_known[] = {
 	{ "*/finit-module/kvec/read", PATH_IOMAP, CHK_IO, 0, EFAULT,
 	  "iov_iter_get_pages() has no KVEC case: a kernel-buffer read with O_DIRECT "
-	  "fails with EFAULT (iov_iter_extract_pages, used since the conversion, has one)" },
+	  "fails with EFAULT (iov_iter_extract_pages, used since the conversion, has one)", NULL },
 	{ 0 },
 };
 

@@ -21,6 +21,9 @@ struct known_bug {
 	unsigned may;		/* ... and at most these besides */
 	int errnum;		/* with CHK_IO in must: the IO failed with this */
 	const char *reason;
+	/* Measured on this series only ("6.12"): known where the running
+	 * kernel is of it, nowhere else (NULL: any series). */
+	const char *series;
 };
 
 struct profile;

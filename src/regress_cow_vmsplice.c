@@ -232,7 +232,7 @@ static const struct regress_variant cow_variants[] = {
 static const struct known_bug cow_known[] = {
 	{ "regress/cow-vmsplice/hugetlb/*", PATH_COUNT, CHK_DATA, 0, 0,
 	  "hugetlb breaks COW by map count, not by references: a vmspliced hugetlb page leaks "
-	  "writes (mm/cow selftest: hugetlb vmsplice cases)" },
+	  "writes (mm/cow selftest: hugetlb vmsplice cases)", NULL },
 	{ 0 },
 };
 

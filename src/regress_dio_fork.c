@@ -183,7 +183,7 @@ static const struct regress_variant dio_variants[] = {
 static const struct known_bug dio_known[] = {
 	{ "regress/dio-fork/readers", PATH_IOMAP, CHK_DATA, 0, 0,
 	  "iomap direct IO held FOLL_GET references: a fork during a read lets the parent's "
-	  "COW fault move it off the page the read fills" },
+	  "COW fault move it off the page the read fills", NULL },
 	{ 0 },
 };
 

@@ -281,7 +281,7 @@ static void test_data_per_sector(void)
 static void test_known_bug_path(void)
 {
 	static const struct known_bug bugs[] = {
-		{ "*/*/read/*/uffd-*fork", PATH_NFS, CHK_FORK, CHK_DATA, 0, "nfs's" },
+		{ "*/*/read/*/uffd-*fork", PATH_NFS, CHK_FORK, CHK_DATA, 0, "nfs's", NULL },
 		{ 0 },
 	};
 	struct profile p61 = { .v = { 6, 1, 0 }, .name = "6.1" };
@@ -294,6 +294,24 @@ static void test_known_bug_path(void)
 	res.failed = CHK_FORK | CHK_PINS;	/* another symptom besides */
 	CU_ASSERT_EQUAL(known_bug_match(bugs, &p61, "nfs3/sync/anon/read/64k+512/uffd-fork",
 					PATH_NFS, &res), 0);
+}
+
+/* A row measured on one series explains that series' failures only. */
+static void test_known_bug_series(void)
+{
+	static const struct known_bug bugs[] = {
+		{ "xfs/*/*/write/*/hole-tail", PATH_COUNT, CHK_DATA, 0, 0, "xfs's", "6.12" },
+		{ 0 },
+	};
+	struct profile p = { .v = { 6, 12, 0 }, .running = { 6, 12, 117 }, .name = "6.12" };
+	struct result res = { .out = OUT_FAIL, .failed = CHK_DATA };
+	const char *id = "xfs/sync/anon/write/64k+512/hole-tail";
+
+	CU_ASSERT_EQUAL(known_bug_match(bugs, &p, id, PATH_IOMAP, &res), 1);
+	p.running = (struct kver){ 6, 18, 44 };	/* another series: not known there */
+	CU_ASSERT_EQUAL(known_bug_match(bugs, &p, id, PATH_IOMAP, &res), 0);
+	p.running = (struct kver){ 6, 1, 0 };	/* "6.1" is no prefix match of "6.12" */
+	CU_ASSERT_EQUAL(known_bug_match(bugs, &p, id, PATH_IOMAP, &res), 0);
 }
 
 /* The reports of an error a case injected below its device are told from
@@ -406,6 +424,7 @@ int unit_checks_register(void)
 	ADD_TEST(s, test_kmsg_injected);
 	ADD_TEST(s, test_caller_held);
 	ADD_TEST(s, test_known_bug_path);
+	ADD_TEST(s, test_known_bug_series);
 	ADD_TEST(s, test_data_per_sector);
 	ADD_TEST(s, test_kmsg_collect_after_mark);
 	ADD_TEST(s, test_taint_new_flag_fails);
