@@ -158,6 +158,18 @@ int case_setup(struct case_ctx *c)
 	return 0;
 }
 
+/* The reshaped file replaced by a new one, or where the target's file is
+ * not its own to replace, the target set up anew. */
+static void renew_file(struct case_ctx *c)
+{
+	int r = target_renew(c->t, c->bed->seed);
+
+	if (r < 0)
+		sb_addf(&c->res->diag, "teardown: %s; the target is set up anew\n", c->t->why);
+	if (r)
+		c->res->cut = 1;
+}
+
 void case_teardown(struct case_ctx *c)
 {
 	if (c->fd >= 0)
@@ -168,15 +180,17 @@ void case_teardown(struct case_ctx *c)
 	if (c->uffd_armed)
 		uffd_hold_end(&c->uffd);
 	buffer_put(&c->b);
-	/* a cut-off target, or one whose file the IO reshaped, is set up
-	 * anew for the next case; a file an action changed is set back */
-	if (c->t && c->in.reshaped)
-		c->res->cut = 1;
-	if (c->t && c->in.file_changed && !c->res->cut && target_refill(c->t, c->bed->seed) < 0) {
+	/* a cut-off target is set up anew for the next case; a file the IO
+	 * reshaped is made anew; a file an action changed is set back */
+	if (!c->t)
+		return;
+	if (!c->res->cut && (c->in.reshaped || (c->tc->e->flags & ENG_RESHAPES)))
+		renew_file(c);
+	else if (c->in.file_changed && !c->res->cut && target_refill(c->t, c->bed->seed) < 0) {
 		sb_addf(&c->res->diag, "teardown: %s; the target is set up anew\n", c->t->why);
 		c->res->cut = 1;
 	}
-	if (c->t && (c->res->cut || (c->tc->e->flags & ENG_RESHAPES)))
+	if (c->res->cut)
 		target_teardown(c->t);
 }
 

@@ -100,11 +100,31 @@ int target_refill(struct target *t, uint64_t seed)
 	return fill_read_region(t, seed);
 }
 
+int target_renew(struct target *t, uint64_t seed)
+{
+	char dir[sizeof(t->path)], *slash;
+
+	if (t->state != SETUP_READY || !t->own_file)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s", t->path);
+	if (!(slash = strrchr(dir, '/')))
+		return 1;
+	*slash = 0;
+	if (unlink(t->path) < 0) {
+		errf(t->why, "unlink %s to make it anew", t->path);
+		return -1;
+	}
+	if (target_file_in(t, dir) != SETUP_READY)
+		return -1;
+	return fill_read_region(t, seed);
+}
+
 void target_teardown(struct target *t)
 {
 	if (t->ops && t->state != SETUP_NONE && t->ops->teardown)
 		t->ops->teardown(t);
 	t->state = SETUP_NONE;
+	t->own_file = 0;
 }
 
 enum setup_state target_file_in(struct target *t, const char *dir)
@@ -116,6 +136,7 @@ enum setup_state target_file_in(struct target *t, const char *dir)
 	if (fd < 0) {
 		errf(t->why, "create %s", t->path);
 		*t->path = 0;	/* not ours: teardown must not remove it */
+		t->own_file = 0;
 		return SETUP_BROKEN;
 	}
 	if (ftruncate(fd, t->write_base + t->region) < 0) {
@@ -123,9 +144,11 @@ enum setup_state target_file_in(struct target *t, const char *dir)
 		close(fd);
 		unlink(t->path);
 		*t->path = 0;
+		t->own_file = 0;
 		return SETUP_BROKEN;
 	}
 	close(fd);
+	t->own_file = 1;
 	return SETUP_READY;
 }
 

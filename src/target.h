@@ -30,6 +30,7 @@ struct target {
 	 * ("/dev/loop3"), where the kernel reports that error; or "". */
 	char dev[32];
 	char measured[192];	/* what set-up measured of the kernel, for the report */
+	int own_file;		/* t->path was made by target_file_in */
 	unsigned setups;	/* how often it was set up (anew after a cut), in */
 	double setup_secs;	/* ... this long in all */
 	void *priv;
@@ -164,6 +165,11 @@ void target_teardown(struct target *t);
 /* Set the file back after a case changed it: its size, the read region's
  * pattern of seed. 0, or -1 (t->why). */
 int target_refill(struct target *t, uint64_t seed);
+/* A file the IO reshaped (extents shared with a peer, an inode flag that
+ * stays) replaced by a new one of the same name, written as set-up wrote
+ * it: the filesystem, mount and daemon kept. 0; 1 when the target's file
+ * is not its own to replace (set it up anew); -1 (t->why). */
+int target_renew(struct target *t, uint64_t seed);
 /* Shared by targets that are a file in a directory. */
 enum setup_state target_file_in(struct target *t, const char *dir);
 void target_file_remove(struct target *t);
