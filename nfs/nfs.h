@@ -42,6 +42,7 @@ struct nfs_target {
 	char mnt[PATH_MAX];	/* our client mount, or "" */
 	int server;		/* holds the test bed's server */
 	struct nfs_oob *oob;
+	char url[PATH_MAX + 32];	/* what oob reads the file through */
 	enum dir dir;
 	off_t off;
 	size_t len;

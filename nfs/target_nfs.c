@@ -60,6 +60,8 @@ static enum setup_state open_oob(struct target *t, struct nfs_target *nt, const 
 		errf(t->why, "write a probe into %s", t->path);
 		return SETUP_BROKEN;
 	}
+	if (url != nt->url)
+		snprintf(nt->url, sizeof(nt->url), "%s", url);
 	nt->oob = nfs_oob_open(url, name, err);
 	if (!nt->oob) {
 		snprintf(t->why, sizeof(t->why), "libnfs %.150s, file %.60s: %.250s", url, name, err);
@@ -72,6 +74,18 @@ static enum setup_state open_oob(struct target *t, struct nfs_target *nt, const 
 		return SETUP_BROKEN;
 	}
 	return SETUP_READY;
+}
+
+/* A new file of the same name: libnfs opens it anew (the old handle is
+ * stale). */
+static int nfs_renewed(struct target *t)
+{
+	struct nfs_target *nt = t->priv;
+
+	if (nt->oob)
+		nfs_oob_close(nt->oob);
+	nt->oob = NULL;
+	return open_oob(t, nt, nt->url) == SETUP_READY ? 0 : -1;
 }
 
 static enum setup_state nfs_self_setup(struct target *t, struct env *env)
@@ -218,6 +232,7 @@ static const struct kernel_io *const nfs_kernel_io[] = {
 	.path = PATH_NFS,					\
 	.align = 512,						\
 	.teardown = nfs_teardown,				\
+	.renewed = nfs_renewed,					\
 	.io_expect = nfs_io_expect,				\
 	.io_verdict = nfs_io_verdict
 

@@ -156,18 +156,9 @@ static dev_t sb_dev(int fd, dev_t st_dev)
 	return dev;
 }
 
-/* A task of this process (the IO's thread, an io_uring worker), not a
- * FUSE daemon's or a kernel thread's. */
-static int own_task(pid_t tid)
-{
-	char path[48];
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
-	return tid == getpid() || access(path, F_OK) == 0;
-}
-
-/* How many pages the window's GUP calls of this process's tasks took, by
- * kind (a FUSE daemon takes its own buffers' pages with FOLL_GET). */
+/* How many pages the window's GUP calls of this process took (any of its
+ * threads, gone or not: an in-flight IO's thread has ended by now), by
+ * kind; a FUSE daemon takes its own buffers' pages with FOLL_GET. */
 static void gup_pages(struct bed *bed, const struct obs_window *win, struct obs_result *o)
 {
 	size_t i;
@@ -177,7 +168,7 @@ static void gup_pages(struct bed *bed, const struct obs_window *win, struct obs_
 	for (i = 0; i < win->n; i++) {
 		int cls = obs_hook_table[win->r[i].hook].cls;
 
-		if (!own_task(win->r[i].tid))
+		if (win->r[i].pid != getpid())
 			continue;
 		if (cls == OBS_C_GET)
 			o->got_pages += win->r[i].amount;

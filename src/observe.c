@@ -321,6 +321,7 @@ int obs_window_add(struct obs_window *w, const struct obs_event *e,
 	key.hook = e->hook;
 	key.kind = e->kind;
 	key.tid = e->tid;
+	key.pid = e->pid;
 	memcpy(key.comm, e->comm, sizeof(key.comm));
 	key.comm[sizeof(key.comm) - 1] = 0;
 	key.iter_type = -1;

@@ -72,6 +72,7 @@ struct obs_record {
 	int hook;		/* enum obs_hook_id */
 	int kind;		/* OBS_K_* */
 	pid_t tid;
+	pid_t pid;		/* its process (thread group) */
 	char comm[16];
 	int iter_type;		/* raw, -1 without an iterator */
 	char iter_name[24];	/* from BTF; "" when BTF has no such value */

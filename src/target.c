@@ -116,6 +116,8 @@ int target_renew(struct target *t, uint64_t seed)
 	}
 	if (target_file_in(t, dir) != SETUP_READY)
 		return -1;
+	if (t->ops->renewed && t->ops->renewed(t) < 0)
+		return -1;
 	return fill_read_region(t, seed);
 }
 

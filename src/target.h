@@ -116,6 +116,9 @@ struct target_ops {
 	 * path). Returns SETUP_READY, SKIP or BROKEN with the reason in t->why. */
 	enum setup_state (*setup)(struct target *t, struct env *env);
 	void (*teardown)(struct target *t);
+	/* Optional: its file was made anew (target_renew): what it keeps of
+	 * the old one (an NFS read-back handle) follows. 0, or -1 (t->why). */
+	int (*renewed)(struct target *t);
 	/* Where this target departs from its path's pin expectation. */
 	pins_rule_fn *pins_expected;
 	/* Optional: what a run killed with SIGKILL left of this target in
